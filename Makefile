@@ -1,0 +1,47 @@
+# ferguard: one-command set-up, build, demo and tests on a fresh Debian 12 machine.
+#   make demo    install what is missing, build (Release), run the main job on the built-in default
+#   make test    install what is missing, build, run the C++ (ctest) and Python (pytest) suites
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+PYTHON  ?= /usr/bin/python3
+CMAKE_FLAGS ?=
+LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+.PHONY: all setup deps assets configure build demo test test-cpp test-python bench clean
+
+all: build
+
+deps:
+	scripts/install_deps.sh
+
+assets:
+	@if [ -x scripts/fetch_models.sh ]; then scripts/fetch_models.sh assets; fi
+
+setup: deps assets
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON) $(LAUNCHER) $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: setup configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/bin/ferguard demo --out demo_out
+
+test-cpp:
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-python:
+	PYTHONPATH=$(CURDIR)/$(BUILD)/python $(PYTHON) -m pytest -q tests/python
+
+test: build
+	$(MAKE) --no-print-directory test-cpp
+	$(MAKE) --no-print-directory test-python
+
+bench: build
+	$(BUILD)/bin/bench_frequency
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,33 @@
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "ferguard: facial expression recognition with measured identity leakage (C++ core)";
+  m.attr("__version__") = FERGUARD_VERSION_STRING;
+
+  // ferguard's errors keep their names in Python and derive from the natural built-in exceptions.
+  static py::exception<ferguard::Error> error(m, "Error", PyExc_RuntimeError);
+  static py::exception<ferguard::InvalidArgument> invalid(m, "InvalidArgument",
+                                                          py::make_tuple(error, py::handle(PyExc_ValueError)));
+  static py::exception<ferguard::IoError> io(m, "IoError", py::make_tuple(error, py::handle(PyExc_OSError)));
+  static py::exception<ferguard::ModelError> model(m, "ModelError", error);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ferguard::InvalidArgument& e) {
+      invalid(e.what());
+    } catch (const ferguard::IoError& e) {
+      io(e.what());
+    } catch (const ferguard::ModelError& e) {
+      model(e.what());
+    } catch (const ferguard::Error& e) {
+      error(e.what());
+    }
+  });
+
+  ferguard::python::bind_io(m);
+  ferguard::python::bind_frequency(m);
+}

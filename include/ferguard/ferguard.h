@@ -1,0 +1,9 @@
+#pragma once
+/// Umbrella header: everything an application needs. Public headers only; no LibTorch, OpenCV or FFTW.
+#include "ferguard/error.h"
+#include "ferguard/types.h"
+#include "ferguard/version.h"
+#include "ferguard/io/image_io.h"
+#include "ferguard/frequency/band_splitter.h"
+#include "ferguard/frequency/frequency_splitter.h"
+#include "ferguard/frequency/haar.h"

@@ -1,0 +1,4 @@
+list(APPEND FERGUARD_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/atomic_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/error.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/types.cpp)

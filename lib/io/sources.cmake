@@ -1,0 +1,3 @@
+list(APPEND FERGUARD_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/image_io.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/image_header.cpp)

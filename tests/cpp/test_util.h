@@ -1,0 +1,44 @@
+#pragma once
+// Helpers shared by the C++ tests.
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "ferguard/types.h"
+
+namespace ferguard::test {
+
+/// Uniform [0, 1) values from a fixed seed.
+inline Tensor4 random_tensor(Shape4 shape, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  Tensor4 t(shape);
+  for (float& v : t.vector()) v = u(rng);
+  return t;
+}
+
+inline float max_abs_diff(const Tensor4& a, const Tensor4& b) {
+  float m = 0.0f;
+  for (std::size_t i = 0; i < a.vector().size(); ++i) m = std::max(m, std::abs(a.vector()[i] - b.vector()[i]));
+  return m;
+}
+
+/// A fresh, empty temporary folder removed when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ferguard-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace ferguard::test

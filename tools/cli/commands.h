@@ -1,0 +1,10 @@
+#pragma once
+// Each sub-command registers its options on the app and returns the callback that runs it.
+#include <CLI/CLI.hpp>
+
+namespace ferguard::cli {
+
+void add_split_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+}  // namespace ferguard::cli
