@@ -3,6 +3,8 @@
 #include "ferguard/error.h"
 #include "ferguard/types.h"
 #include "ferguard/version.h"
+#include "ferguard/labels.h"
+#include "ferguard/data/dataset.h"
 #include "ferguard/io/image_io.h"
 #include "ferguard/frequency/band_splitter.h"
 #include "ferguard/frequency/frequency_splitter.h"
