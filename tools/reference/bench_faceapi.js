@@ -6,26 +6,9 @@
 
 const path = require('path');
 const E = require('./lib/env');
+const { arg, timeIt } = require('./lib/bench');
 
 const { tf, faceapi } = E;
-
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-async function timeIt(fn, runs, warmup) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  const mid = ms.length >> 1;
-  return { median: ms.length % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2, min: ms[0], max: ms[ms.length - 1] };
-}
 
 async function main() {
   const runs = arg('runs', 30);

@@ -6,42 +6,15 @@ const fs = require('fs');
 const path = require('path');
 const E = require('./lib/env');
 const { ssdForward, denseFeatures } = require('./lib/mirror');
+const { rel, writeJson, check } = require('./lib/golden');
 
 const { tf, faceapi, arr, rect } = E;
 const OUT_DIR = path.join(E.REPO_ROOT, 'tests', 'data', 'golden', 'faceapi');
 const PIXELS_DIR = path.join(OUT_DIR, 'pixels');
 const MAX_COMMITTED_PNG = 1.5 * 1024 * 1024;
 const LABELS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'];
-const rel = (p) => path.relative(E.REPO_ROOT, p).split(path.sep).join('/');
 
 let GENERATOR;
-
-// JSON with one line per leaf: arrays of numbers (or of number arrays) and small objects stay on one line.
-function toJson(v, ind = '') {
-  const flat = (x) => typeof x !== 'object' || x === null;
-  if (flat(v)) return JSON.stringify(v);
-  const inner = `${ind} `;
-  if (Array.isArray(v)) {
-    if (v.every((e) => flat(e) || (Array.isArray(e) && e.every(flat)))) return JSON.stringify(v);
-    return `[\n${v.map((e) => inner + toJson(e, inner)).join(',\n')}\n${ind}]`;
-  }
-  const keys = Object.keys(v);
-  if (keys.length <= 6 && keys.every((k) => flat(v[k]))) return JSON.stringify(v);
-  return `{\n${keys.map((k) => `${inner}${JSON.stringify(k)}: ${toJson(v[k], inner)}`).join(',\n')}\n${ind}}`;
-}
-
-function writeJson(file, obj) {
-  const text = `${toJson(obj)}\n`;
-  JSON.parse(text);
-  E.writeAtomic(file, text);
-  console.log(`wrote ${rel(file)} (${text.length} bytes)`);
-  if (text.length > 300 * 1024) throw new Error(`${rel(file)} is ${text.length} bytes, over the 300 KB budget`);
-}
-
-function check(name, diff, tol = 0) {
-  if (!(diff <= tol)) throw new Error(`self-check '${name}' failed: max abs diff ${diff} > ${tol}`);
-  return diff;
-}
 
 // ----------------------------------------------------------------------------------------------- samples
 async function sampleGoldens(idx, pngIgnore) {

@@ -18,6 +18,7 @@ const ASSETS_DIR = process.env.FERGUARD_ASSETS_DIR
   : path.join(REPO_ROOT, 'assets');
 const MODEL_DIR = path.join(ASSETS_DIR, 'faceapi', 'model');
 const SAMPLES_DIR = path.join(ASSETS_DIR, 'faceapi', 'samples');
+const HUMAN_MODEL_DIR = path.join(ASSETS_DIR, 'human', 'models');
 
 function pkgVersion(name) {
   const p = require.resolve(`${name}/package.json`, { paths: [__dirname] });
@@ -124,14 +125,19 @@ const maxAbsDiff = (a, b) => {
   return m;
 };
 
+/** float64 sum, abs sum, min and max of a flat array. */
+function stats(d) {
+  let s = 0; let sa = 0; let mx = -Infinity; let mn = Infinity;
+  for (let i = 0; i < d.length; i++) { s += d[i]; sa += Math.abs(d[i]); mx = Math.max(mx, d[i]); mn = Math.min(mn, d[i]); }
+  return { sum: s, abs_sum: sa, min: mn, max: mx };
+}
+
 /** Summary of a tensor for debugging intermediates: shape, float64 sums and a few values in flat NHWC order. */
 function summary(t, nFirst = 8) {
   const d = t.dataSync();
-  let s = 0; let sa = 0; let mx = -Infinity; let mn = Infinity;
-  for (let i = 0; i < d.length; i++) { s += d[i]; sa += Math.abs(d[i]); mx = Math.max(mx, d[i]); mn = Math.min(mn, d[i]); }
   const idx = [0, 1, 2, 3, 4, 5, 6, 7].slice(0, nFirst).map((k) => Math.floor((k * d.length) / nFirst) + (k % 3));
   return {
-    shape_nhwc: t.shape, sum: s, abs_sum: sa, min: mn, max: mx,
+    shape_nhwc: t.shape, ...stats(d),
     samples_flat_nhwc: idx.map((i) => [i, d[i]]),
   };
 }
@@ -145,7 +151,7 @@ function writeAtomic(file, content) {
 }
 
 module.exports = {
-  tf, wasm, faceapi, REPO_ROOT, ASSETS_DIR, MODEL_DIR, SAMPLES_DIR, initBackend, loadModels, decodeJpeg, encodePng,
-  decodePng, SYNTHETIC_FORMULA, syntheticImage, imageTensor, cropImage, sha256, arr, rect, maxAbsDiff, summary,
-  writeAtomic,
+  tf, wasm, faceapi, REPO_ROOT, ASSETS_DIR, MODEL_DIR, SAMPLES_DIR, HUMAN_MODEL_DIR, initBackend, loadModels, decodeJpeg, encodePng,
+  decodePng, SYNTHETIC_FORMULA, syntheticImage, imageTensor, cropImage, sha256, arr, rect, maxAbsDiff, stats,
+  summary, writeAtomic,
 };
