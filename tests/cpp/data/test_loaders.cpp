@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "ferguard/ferguard.h"
@@ -226,6 +227,46 @@ TEST(Loaders, CremaDClipsFramesCacheAndIssues) {
   DatasetOptions fail = o;
   fail.on_error = OnError::fail;
   EXPECT_THROW(open_dataset("cremad:" + dir.file("crema"), fail), InvalidArgument);
+}
+
+TEST(Loaders, CremaDFindsAFaceWithTheHaarCascade) {
+  // Identity 1 of the default seed, frontal and clean, is one that OpenCV's frontal-face cascade finds
+  // (4 of the first 10 synthetic faces are found; it was trained on real faces).
+  if (!fs::exists(DatasetOptions{}.face_detector)) GTEST_SKIP() << "no Haar cascade (Debian package opencv-data)";
+  SynthOptions so;
+  so.identities = 2;
+  so.samples_per_expression = 1;
+  const SyntheticFaces faces(so.without_nuisance());
+  const Image f = faces.get(faces.index_of(1, 0, 0)).image;
+  cv::Mat rgb(112, 112, CV_8UC3, const_cast<std::uint8_t*>(f.data())), bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  test::TempDir dir;
+  const std::string clip = dir.file("crema/1077_TIE_NEU_XX.flv");
+  fs::create_directories(dir.file("crema"));
+  {
+    cv::VideoWriter w(clip, cv::VideoWriter::fourcc('F', 'L', 'V', '1'), 25, cv::Size(320, 240));
+    ASSERT_TRUE(w.isOpened());
+    for (int j = 0; j < 8; ++j) {
+      cv::Mat frame(240, 320, CV_8UC3, cv::Scalar::all(120));
+      bgr.copyTo(frame(cv::Rect(104 + j, 64, 112, 112)));
+      w.write(frame);
+    }
+  }
+  DatasetOptions o;
+  o.cache_dir = dir.file("cache");
+  o.frames_per_clip = 2;
+  const auto d = open_dataset("cremad:" + dir.file("crema"), o);
+  ASSERT_EQ(d->size(), 2u);
+  EXPECT_TRUE(d->issues().empty()) << d->issues()[0].str();
+  // The crop is the face (skin in the middle, not the grey frame around it).
+  const Image crop = d->get(0).image;
+  const auto& px = crop.pixels();
+  double mean_r = 0, mean_b = 0;
+  for (std::size_t i = 0; i < px.size(); i += 3) {
+    mean_r += px[i];
+    mean_b += px[i + 2];
+  }
+  EXPECT_GT(mean_r - mean_b, 15.0 * px.size() / 3) << "crop is not skin-toned";
 }
 
 TEST(Loaders, SpecStrings) {
