@@ -6,5 +6,6 @@ namespace ferguard::cli {
 
 void add_split_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_detect_command(CLI::App& app);
 
 }  // namespace ferguard::cli

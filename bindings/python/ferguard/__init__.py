@@ -6,10 +6,13 @@ ferguard.ModelError (a RuntimeError), all derived from ferguard.Error.
 """
 from ._core import (  # noqa: F401
     Error,
+    Face,
+    FaceAnalyzer,
     InvalidArgument,
     IoError,
     ModelError,
     __version__,
+    expression_names,
     haar_merge,
     haar_split,
     read_image,
