@@ -44,6 +44,7 @@ test: build
 bench: build
 	$(BUILD)/bin/bench_frequency
 	$(BUILD)/bin/bench_faceapi_nets
+	$(BUILD)/bin/bench_faceapi
 
 clean:
 	rm -rf $(BUILD)

@@ -14,3 +14,5 @@
 #include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/frequency/haar.h"
 #include "ferguard/model/faceapi_nets.h"
+#include "ferguard/model/face_detector.h"
+#include "ferguard/model/face_analyzer.h"

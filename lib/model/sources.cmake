@@ -10,3 +10,9 @@ list(APPEND FERGUARD_SOURCES
 # Compiled-in fallback for the models folder: the build tree's fetched assets (scripts/fetch_models.sh).
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/model_paths.cpp PROPERTIES
   COMPILE_DEFINITIONS "FERGUARD_DEFAULT_MODELS_DIR=\"${PROJECT_SOURCE_DIR}/assets/faceapi/model\"")
+list(APPEND FERGUARD_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/face_analyzer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/face_detector.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/faceapi_landmark.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/faceapi_ssd.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/ssd_postprocess.cpp)

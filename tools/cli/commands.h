@@ -9,4 +9,6 @@ void add_demo_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
 
+void add_detect_command(CLI::App& app);
+
 }  // namespace ferguard::cli

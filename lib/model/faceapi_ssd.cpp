@@ -1,0 +1,152 @@
+// face-api SsdMobilenetv1: preprocessing, network and output decoding (tools/reference/NETS.md section 1).
+#include "model/faceapi_ssd.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "detail/check.h"
+#include "model/faceapi_modules.h"
+#include "model/faceapi_preprocess.h"
+#include "model/tfjs_weights.h"
+#include "model/conv.h"
+
+namespace ferguard::detail {
+namespace {
+
+constexpr double kBatchNormEps = 0.0010000000474974513;  // float32(1e-3), as in the TF graph
+constexpr std::array<std::int64_t, 14> kChannels = {32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+constexpr int kConv11Stage = 11;  // predictor 0 reads the output of pair 11
+
+std::int64_t pair_stride(int k) { return (k == 2 || k == 4 || k == 6 || k == 12) ? 2 : 1; }
+
+struct ExtraSpec {
+  std::int64_t k, in, out, stride;
+};
+constexpr std::array<ExtraSpec, 8> kExtra = {{{1, 1024, 256, 1},
+                                              {3, 256, 512, 2},
+                                              {1, 512, 128, 1},
+                                              {3, 128, 256, 2},
+                                              {1, 256, 128, 1},
+                                              {3, 128, 256, 2},
+                                              {1, 256, 64, 1},
+                                              {3, 64, 128, 2}}};
+constexpr std::array<std::int64_t, 6> kHeadChannels = {512, 1024, 512, 256, 256, 128};
+constexpr std::array<std::int64_t, 6> kHeadAnchors = {3, 6, 6, 6, 6, 6};
+
+}  // namespace
+
+at::Tensor ssd_input(const std::vector<const Image*>& images) {
+  FERGUARD_CHECK(!images.empty(), "face detector: expected at least one image, got none");
+  std::vector<at::Tensor> items;
+  items.reserve(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const Image& im = *images[i];
+    FERGUARD_CHECK(!im.empty() && im.channels() == 3, "face detector: image {}: expected an HxWx3 RGB image, got {}x{}x{}",
+                   i, im.height(), im.width(), im.channels());
+    at::Tensor x = pad_to_square(image_to_tensor255(im), /*centered=*/false);
+    if (x.size(2) != kSsdInputSize) x = resize_bilinear_legacy(x, kSsdInputSize, kSsdInputSize);
+    items.push_back(x);
+  }
+  // face-api divides first, then subtracts (float32).
+  return at::cat(items, 0).div_(127.5f).sub_(1.0f);
+}
+
+SsdMobilenetV1Impl::SsdMobilenetV1Impl(const TfjsWeights& w) {
+  auto reg = [&](const std::string& id, at::Tensor t) { return register_parameter(id, std::move(t), false); };
+  conv0_ = {reg("conv0_weight", w.conv_filters("MobilenetV1/Conv2d_0_pointwise/weights", 3, 3, 3, 32)),
+            reg("conv0_bias", w.vector("MobilenetV1/Conv2d_0_pointwise/convolution_bn_offset", 32)), 2, 1};
+  for (int k = 1; k <= 13; ++k) {
+    const std::int64_t in = kChannels[k - 1], out = kChannels[k];
+    const std::string dw = fmt::format("MobilenetV1/Conv2d_{}_depthwise/", k);
+    const std::string pw = fmt::format("MobilenetV1/Conv2d_{}_pointwise/", k);
+    // Fold the inference BatchNorm into the depthwise conv; eps is kept (some variances are ~4e-36).
+    const at::Tensor gamma = w.vector(dw + "BatchNorm/gamma", in).to(at::kDouble);
+    const at::Tensor beta = w.vector(dw + "BatchNorm/beta", in).to(at::kDouble);
+    const at::Tensor mean = w.vector(dw + "BatchNorm/moving_mean", in).to(at::kDouble);
+    const at::Tensor var = w.vector(dw + "BatchNorm/moving_variance", in).to(at::kDouble);
+    const at::Tensor g = gamma / at::sqrt(var + kBatchNormEps);
+    const at::Tensor filt = w.depthwise_filters(dw + "depthwise_weights", 3, 3, in).to(at::kDouble);
+    depthwise_[k - 1] = {reg(fmt::format("dw{}_weight", k), (filt * g.view({in, 1, 1, 1})).to(at::kFloat)),
+                         reg(fmt::format("dw{}_bias", k), (beta - mean * g).to(at::kFloat)), pair_stride(k), in};
+    pointwise_[k - 1] = {reg(fmt::format("pw{}_weight", k), w.pointwise_filters(pw + "weights", in, out)),
+                         reg(fmt::format("pw{}_bias", k), w.vector(pw + "convolution_bn_offset", out)), 1, 1};
+  }
+  for (std::size_t i = 0; i < kExtra.size(); ++i) {
+    const ExtraSpec& s = kExtra[i];
+    const std::string p = fmt::format("Prediction/Conv2d_{}_pointwise/", i);
+    extra_[i] = {reg(fmt::format("extra{}_weight", i), w.conv_filters(p + "weights", s.k, s.k, s.in, s.out)),
+                 reg(fmt::format("extra{}_bias", i), w.vector(p + "convolution_bn_offset", s.out)), s.stride, 1};
+  }
+  for (int k = 0; k < 6; ++k) {
+    const std::string p = fmt::format("Prediction/BoxPredictor_{}/", k);
+    const std::int64_t c = kHeadChannels[k], a = kHeadAnchors[k];
+    box_heads_[k] = {reg(fmt::format("box{}_weight", k), w.pointwise_filters(p + "BoxEncodingPredictor/weights", c, 4 * a)),
+                     reg(fmt::format("box{}_bias", k), w.vector(p + "BoxEncodingPredictor/biases", 4 * a)), 1, 1};
+    class_heads_[k] = {reg(fmt::format("cls{}_weight", k), w.pointwise_filters(p + "ClassPredictor/weights", c, 3 * a)),
+                       reg(fmt::format("cls{}_bias", k), w.vector(p + "ClassPredictor/biases", 3 * a)), 1, 1};
+  }
+  const at::Tensor anchors = w.get("Output/extra_dim", {1, kSsdNumAnchors, 4}).contiguous();
+  anchors_.resize(kSsdNumAnchors);
+  const float* a = anchors.data_ptr<float>();
+  for (int i = 0; i < kSsdNumAnchors; ++i) anchors_[i] = {a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3]};
+}
+
+at::Tensor SsdMobilenetV1Impl::conv_relu6(const at::Tensor& x, const Conv& c) const {
+  const std::int64_t k = c.weight.size(2);
+  // Stride 1: SAME is symmetric padding (k-1)/2; stride 2 pads bottom/right explicitly (TF SAME).
+  const bool explicit_pad = k > 1 && c.stride > 1;
+  const at::Tensor in = explicit_pad ? tf_same_pad(x, k, c.stride) : x;
+  return conv2d(in, c.weight, c.bias, c.stride, explicit_pad ? 0 : (k - 1) / 2, c.groups).clamp_(0.0, 6.0);
+}
+
+at::Tensor SsdMobilenetV1Impl::backbone_until(const at::Tensor& x, int stage) {
+  FERGUARD_CHECK(stage >= 0 && stage <= 13, "ssd backbone: stage must be 0..13, got {}", stage);
+  at::Tensor y = conv_relu6(x, conv0_);
+  for (int k = 1; k <= stage; ++k) y = conv_relu6(conv_relu6(y, depthwise_[k - 1]), pointwise_[k - 1]);
+  return y;
+}
+
+SsdRawOutput SsdMobilenetV1Impl::forward(const at::Tensor& x) {
+  at::Tensor y = conv_relu6(x, conv0_);
+  at::Tensor conv11;
+  for (int k = 1; k <= 13; ++k) {
+    y = conv_relu6(conv_relu6(y, depthwise_[k - 1]), pointwise_[k - 1]);
+    if (k == kConv11Stage) conv11 = y;
+  }
+  std::array<at::Tensor, 8> e;
+  e[0] = conv_relu6(y, extra_[0]);
+  for (int i = 1; i < 8; ++i) e[i] = conv_relu6(e[i - 1], extra_[i]);
+  const std::array<at::Tensor, 6> maps = {conv11, y, e[1], e[3], e[5], e[7]};
+  std::vector<at::Tensor> boxes, classes;
+  const std::int64_t n = x.size(0);
+  for (int k = 0; k < 6; ++k) {
+    // NCHW -> NHWC -> [N, H*W*A, 4|3]: anchor = (y*W + x)*A + slot.
+    const Conv& b = box_heads_[k];
+    const Conv& c = class_heads_[k];
+    boxes.push_back(conv2d(maps[k], b.weight, b.bias, 1, 0, 1).permute({0, 2, 3, 1}).reshape({n, -1, 4}));
+    classes.push_back(conv2d(maps[k], c.weight, c.bias, 1, 0, 1).permute({0, 2, 3, 1}).reshape({n, -1, 3}));
+  }
+  return {at::cat(boxes, 1), at::cat(classes, 1)};
+}
+
+SsdDecoded decode_ssd_output(const SsdRawOutput& raw, std::int64_t index, const std::vector<SsdBox>& anchors) {
+  const at::Tensor enc = raw.box_encodings[index].to(at::kCPU).to(at::kFloat).contiguous();
+  const at::Tensor logits = raw.class_logits[index].to(at::kCPU).to(at::kFloat).contiguous();
+  FERGUARD_CHECK_AS(enc.size(0) == static_cast<std::int64_t>(anchors.size()) && logits.size(0) == enc.size(0),
+                    ModelError, "face detector: {} box encodings and {} class rows for {} anchors", enc.size(0),
+                    logits.size(0), anchors.size());
+  const float* e = enc.data_ptr<float>();
+  const float* l = logits.data_ptr<float>();
+  SsdDecoded out;
+  out.boxes.resize(anchors.size());
+  out.scores.resize(anchors.size());
+  for (std::size_t i = 0; i < anchors.size(); ++i) {
+    out.boxes[i] = decode_ssd_box(anchors[i], e + 4 * i);
+    out.scores[i] = ssd_score(l[3 * i + 1]);
+  }
+  return out;
+}
+
+}  // namespace ferguard::detail
