@@ -42,6 +42,7 @@ test: build
 
 bench: build
 	$(BUILD)/bin/bench_frequency
+	$(BUILD)/bin/bench_faceapi_nets
 
 clean:
 	rm -rf $(BUILD)

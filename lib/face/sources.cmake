@@ -1,0 +1,1 @@
+list(APPEND FERGUARD_SOURCES ${CMAKE_CURRENT_LIST_DIR}/face_crops.cpp)

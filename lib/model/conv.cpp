@@ -1,0 +1,19 @@
+#include "model/conv.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Context.h>
+
+namespace ferguard::detail {
+
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
+                  std::int64_t padding, std::int64_t groups) {
+  static const bool use_onednn = at::hasMKLDNN();
+  const c10::optional<at::Tensor> b = bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
+  if (use_onednn && x.is_cpu() && x.scalar_type() == at::kFloat && !x.requires_grad() && !weight.requires_grad()) {
+    return at::mkldnn_convolution(x.contiguous(), weight, b, {padding, padding}, {stride, stride}, {1, 1}, groups);
+  }
+  return at::conv2d(x, weight, b, at::IntArrayRef{stride, stride}, at::IntArrayRef{padding, padding},
+                    at::IntArrayRef{1, 1}, groups);
+}
+
+}  // namespace ferguard::detail

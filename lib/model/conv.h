@@ -1,0 +1,15 @@
+#pragma once
+// One 2-D convolution entry point for the ported nets.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace ferguard::detail {
+
+/// conv2d with symmetric `padding`, square `stride`, `groups`. On CPU float tensors it calls oneDNN directly when
+/// LibTorch has it: LibTorch 1.13's own heuristic sends batch-1 1x1 convs and small feature maps to its
+/// im2col+BLAS path, and Debian's default BLAS is the slow netlib reference.
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
+                  std::int64_t padding, std::int64_t groups = 1);
+
+}  // namespace ferguard::detail

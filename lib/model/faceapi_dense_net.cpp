@@ -1,0 +1,79 @@
+// face-api FaceFeatureExtractor (dense net) and FaceExpressionNet.
+#include <ATen/ATen.h>
+
+#include <fmt/format.h>
+
+#include "model/conv.h"
+#include "model/faceapi_modules.h"
+#include "model/tfjs_weights.h"
+
+namespace ferguard::detail {
+
+at::Tensor tf_same_pad(const at::Tensor& x, std::int64_t k, std::int64_t s) {
+  auto pads = [&](std::int64_t n) {
+    const std::int64_t out = (n + s - 1) / s;
+    const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - n, 0);
+    return std::make_pair(total / 2, total - total / 2);
+  };
+  const auto [top, bottom] = pads(x.size(2));
+  const auto [left, right] = pads(x.size(3));
+  if (top == 0 && bottom == 0 && left == 0 && right == 0) return x;
+  return at::constant_pad_nd(x, {left, right, top, bottom}, 0.0);
+}
+
+namespace {
+constexpr std::array<std::int64_t, 4> kBlockChannels = {32, 64, 128, 256};
+}
+
+FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
+  conv0_filters_ = register_parameter("dense0_conv0_filters", w.conv_filters("dense0/conv0/filters", 3, 3, 3, 32), false);
+  conv0_bias_ = register_parameter("dense0_conv0_bias", w.vector("dense0/conv0/bias", 32), false);
+  for (int b = 0; b < 4; ++b) {
+    const std::int64_t out = kBlockChannels[b];
+    for (int c = (b == 0 ? 1 : 0); c < 4; ++c) {
+      const std::int64_t in = (c == 0) ? kBlockChannels[b - 1] : out;
+      const std::string tf = fmt::format("dense{}/conv{}/", b, c), id = fmt::format("dense{}_conv{}_", b, c);
+      Separable& p = seps_[b][c];
+      p.depthwise = register_parameter(id + "depthwise_filter", w.depthwise_filters(tf + "depthwise_filter", 3, 3, in), false);
+      p.pointwise = register_parameter(id + "pointwise_filter", w.pointwise_filters(tf + "pointwise_filter", in, out), false);
+      p.bias = register_parameter(id + "bias", w.vector(tf + "bias", out), false);
+    }
+  }
+}
+
+at::Tensor FaceFeatureExtractorImpl::sep(const at::Tensor& x, const Separable& p, std::int64_t stride) const {
+  // Stride-1 SAME on a 3x3 kernel is symmetric padding 1; stride 2 on even sizes pads only bottom/right.
+  const at::Tensor dw = stride == 1 ? conv2d(x, p.depthwise, {}, 1, 1, x.size(1))
+                                    : conv2d(tf_same_pad(x, 3, stride), p.depthwise, {}, stride, 0, x.size(1));
+  return conv2d(dw, p.pointwise, p.bias, 1, 0);
+}
+
+at::Tensor FaceFeatureExtractorImpl::dense_block(const at::Tensor& x, int b) const {
+  const at::Tensor out1 = b == 0 ? at::relu(conv2d(tf_same_pad(x, 3, 2), conv0_filters_, conv0_bias_, 2, 0))
+                                 : at::relu(sep(x, seps_[b][0], 2));
+  const at::Tensor out2 = sep(out1, seps_[b][1], 1);
+  const at::Tensor out3 = sep(at::relu(out1 + out2), seps_[b][2], 1);
+  const at::Tensor out4 = sep(at::relu(out1 + out2 + out3), seps_[b][3], 1);
+  return at::relu(out1 + out2 + out3 + out4);
+}
+
+at::Tensor FaceFeatureExtractorImpl::forward_until(const at::Tensor& x, int block) {
+  at::Tensor out = x;
+  for (int b = 0; b <= block && b < 4; ++b) out = dense_block(out, b);
+  return out;
+}
+
+at::Tensor FaceFeatureExtractorImpl::forward(const at::Tensor& x) {
+  // avgPool 7x7 stride 2 'valid' on the 7x7 output of dense3 is the global mean.
+  return forward_until(x, 3).mean({2, 3});
+}
+
+ExpressionNetImpl::ExpressionNetImpl(const TfjsWeights& w) {
+  features_ = register_module("features", std::make_shared<FaceFeatureExtractorImpl>(w));
+  fc_weight_ = register_parameter("fc_weights", w.fc_weights("fc/weights", 256, 7), false);
+  fc_bias_ = register_parameter("fc_bias", w.vector("fc/bias", 7), false);
+}
+
+at::Tensor ExpressionNetImpl::forward(const at::Tensor& x) { return at::linear(features_->forward(x), fc_weight_, fc_bias_); }
+
+}  // namespace ferguard::detail

@@ -1,0 +1,94 @@
+#include "model/faceapi_preprocess.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "detail/check.h"
+
+namespace ferguard::detail {
+
+at::Tensor image_to_tensor255(const Image& image) {
+  FERGUARD_CHECK(!image.empty() && image.channels() == 3, "face crop: expected an HxWx3 RGB image, got {}x{}x{}",
+                 image.height(), image.width(), image.channels());
+  at::Tensor hwc = at::from_blob(const_cast<std::uint8_t*>(image.data()), {image.height(), image.width(), 3}, at::kByte);
+  return hwc.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat).contiguous();
+}
+
+at::Tensor pad_to_square(const at::Tensor& nchw, bool centered) {
+  FERGUARD_CHECK(nchw.dim() == 4, "pad_to_square: expected an NCHW tensor, got {} dims", nchw.dim());
+  const std::int64_t h = nchw.size(2), w = nchw.size(3);
+  if (h == w) return nchw;
+  const std::int64_t diff = std::abs(h - w);
+  // JS Math.round(diff * 0.5): halves go up, which for positive values equals lround.
+  const std::int64_t after = centered ? std::lround(diff * 0.5) : diff;
+  const std::int64_t before = diff - after;
+  // constant_pad_nd takes (left, right, top, bottom) for the last two dims.
+  if (h > w) return at::constant_pad_nd(nchw, {before, after, 0, 0}, 0.0);
+  return at::constant_pad_nd(nchw, {0, 0, before, after}, 0.0);
+}
+
+namespace {
+struct AxisLerp {
+  at::Tensor i0, i1, frac;  // frac broadcastable along its axis
+};
+
+// One axis of the legacy resize; float32 arithmetic as in TF's kernel (scale = in/out as float).
+AxisLerp axis_lerp(std::int64_t in, std::int64_t out, const at::TensorOptions& opts) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  at::Tensor src = at::arange(out, opts.dtype(at::kFloat)) * scale;
+  at::Tensor f = at::floor(src);
+  AxisLerp a;
+  a.i0 = f.to(at::kLong);
+  a.i1 = at::clamp_max(at::ceil(src), static_cast<double>(in - 1)).to(at::kLong);
+  a.frac = src - f;
+  return a;
+}
+}  // namespace
+
+at::Tensor resize_bilinear_legacy(const at::Tensor& nchw, std::int64_t out_h, std::int64_t out_w) {
+  FERGUARD_CHECK(nchw.dim() == 4 && nchw.size(2) > 0 && nchw.size(3) > 0,
+                 "resize_bilinear_legacy: expected a non-empty NCHW tensor, got {} dims", nchw.dim());
+  FERGUARD_CHECK(out_h > 0 && out_w > 0, "resize_bilinear_legacy: expected a positive size, got {}x{}", out_h, out_w);
+  const at::Tensor x = nchw.to(at::kFloat);
+  const AxisLerp ay = axis_lerp(x.size(2), out_h, x.options());
+  const AxisLerp ax = axis_lerp(x.size(3), out_w, x.options());
+  const at::Tensor top = x.index_select(2, ay.i0), bottom = x.index_select(2, ay.i1);
+  const at::Tensor fx = ax.frac.view({1, 1, 1, out_w});
+  const at::Tensor tl = top.index_select(3, ax.i0), tr = top.index_select(3, ax.i1);
+  const at::Tensor bl = bottom.index_select(3, ax.i0), br = bottom.index_select(3, ax.i1);
+  const at::Tensor t = tl + (tr - tl) * fx;
+  const at::Tensor b = bl + (br - bl) * fx;
+  return t + (b - t) * ay.frac.view({1, 1, out_h, 1});
+}
+
+at::Tensor faceapi_normalize(const at::Tensor& nchw255) {
+  FERGUARD_CHECK(nchw255.dim() == 4 && nchw255.size(1) == 3, "face-api input: expected Nx3xHxW, got {} dims",
+                 nchw255.dim());
+  const at::Tensor mean =
+      at::tensor({122.782f, 117.001f, 104.298f}, nchw255.options().dtype(at::kFloat)).view({1, 3, 1, 1});
+  return (nchw255 - mean) / 255.0f;
+}
+
+at::Tensor faceapi_net_input(const at::Tensor& nchw255, std::int64_t size) {
+  at::Tensor x = pad_to_square(nchw255.to(at::kFloat), /*centered=*/true);
+  if (x.size(2) != size) x = resize_bilinear_legacy(x, size, size);
+  return faceapi_normalize(x);
+}
+
+at::Tensor faceapi_net_input(const std::vector<Image>& crops, std::int64_t size) {
+  FERGUARD_CHECK(!crops.empty(), "face crops: expected at least one crop, got none");
+  std::vector<at::Tensor> items;
+  items.reserve(crops.size());
+  for (std::size_t i = 0; i < crops.size(); ++i) {
+    const Image& c = crops[i];
+    FERGUARD_CHECK(!c.empty() && c.channels() == 3, "face crop {}: expected an HxWx3 RGB image, got {}x{}x{}", i,
+                   c.height(), c.width(), c.channels());
+    at::Tensor x = pad_to_square(image_to_tensor255(c), /*centered=*/true);
+    if (x.size(2) != size) x = resize_bilinear_legacy(x, size, size);
+    items.push_back(x);
+  }
+  return faceapi_normalize(at::cat(items, 0));
+}
+
+}  // namespace ferguard::detail
