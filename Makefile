@@ -15,7 +15,8 @@ deps:
 	scripts/install_deps.sh
 
 assets:
-	@if [ -x scripts/fetch_models.sh ]; then scripts/fetch_models.sh assets; fi
+	scripts/fetch_models.sh assets
+	tools/reference/decode_samples.sh
 
 setup: deps assets
 
