@@ -99,8 +99,9 @@ class GraphRecognizer final : public Recognizer {
   DistanceKind distance_kind() const override {
     return name_ == "faceres" ? DistanceKind::euclidean : DistanceKind::cosine;
   }
-  // Calibrated on the 22 faces of face-api's sample photos (see README, "Recognisers"): the midpoint between the
-  // largest distance of a face to its own perturbed copies and the smallest distance between different faces.
+  // Calibrated on the 22 faces of face-api's sample photos by tools/eval/recognizer_sanity.py (README,
+  // "Recognisers"): the midpoint between the largest distance of a face to its own perturbed copies and the
+  // smallest distance between different faces, or the equal-error point when the two overlap.
   float threshold() const override { return name_ == "faceres" ? kFaceresThreshold : kMobilefaceThreshold; }
   PixelRect crop_rect(const Face& face, int, int) const override {
     return landmark_square_crop(face.landmarks, runner_.spec().crop_scale);
@@ -110,8 +111,8 @@ class GraphRecognizer final : public Recognizer {
     return rows(runner_.run(runner_.prepare(crops)));
   }
 
-  static constexpr float kFaceresThreshold = 7.0f;
-  static constexpr float kMobilefaceThreshold = 0.5f;
+  static constexpr float kFaceresThreshold = 7.85f;    // tools/eval/recognizer_sanity.py: midpoint 6.15 | 9.55
+  static constexpr float kMobilefaceThreshold = 0.387f;  // same: equal error rate (not separable on 22 faces)
 
  private:
   std::string name_;
