@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "detail/check.h"
+#include "model/conv.h"
 
 namespace ferguard::detail {
 namespace {
@@ -129,7 +130,7 @@ GraphValue convolution(const GraphNode& n, const Args& args, const at::Tensor& f
   } else {
     x = at::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, 0.0);
   }
-  at::Tensor y = at::conv2d(x, filter, {}, s, padding, d, groups);
+  at::Tensor y = conv2d(x, filter, at::Tensor(), s, padding, d, groups);
   if (n.op == "_FusedConv2D" || n.op == "FusedDepthwiseConv2dNative") y = apply_fused(n, y, args);
   return {y, true};
 }
