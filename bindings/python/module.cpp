@@ -33,4 +33,6 @@ PYBIND11_MODULE(_core, m) {
   ferguard::python::bind_data(m);
 
   ferguard::python::bind_face_analyzer(m);
+
+  ferguard::python::bind_model(m);
 }

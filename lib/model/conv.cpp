@@ -7,13 +7,18 @@ namespace ferguard::detail {
 
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
                   std::int64_t padding, std::int64_t groups) {
+  return conv2d(x, weight, bias, {stride, stride}, {padding, padding}, {1, 1}, groups);
+}
+
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
+                  at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups) {
   static const bool use_onednn = at::hasMKLDNN();
   const c10::optional<at::Tensor> b = bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
+  // oneDNN's entry point has no autograd formula here: gradients take LibTorch's own path.
   if (use_onednn && x.is_cpu() && x.scalar_type() == at::kFloat && !x.requires_grad() && !weight.requires_grad()) {
-    return at::mkldnn_convolution(x.contiguous(), weight, b, {padding, padding}, {stride, stride}, {1, 1}, groups);
+    return at::mkldnn_convolution(x.contiguous(), weight, b, padding, stride, dilation, groups);
   }
-  return at::conv2d(x, weight, b, at::IntArrayRef{stride, stride}, at::IntArrayRef{padding, padding},
-                    at::IntArrayRef{1, 1}, groups);
+  return at::conv2d(x, weight, b, stride, padding, dilation, groups);
 }
 
 }  // namespace ferguard::detail

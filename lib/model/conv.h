@@ -1,6 +1,7 @@
 #pragma once
 // One 2-D convolution entry point for the ported nets.
 #include <ATen/core/Tensor.h>
+#include <c10/util/ArrayRef.h>
 
 #include <cstdint>
 
@@ -11,5 +12,9 @@ namespace ferguard::detail {
 /// im2col+BLAS path, and Debian's default BLAS is the slow netlib reference.
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
                   std::int64_t padding, std::int64_t groups = 1);
+
+/// The general form (per-axis stride, padding and dilation), with the same oneDNN dispatch.
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
+                  at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups);
 
 }  // namespace ferguard::detail

@@ -1,0 +1,98 @@
+#pragma once
+/// Identity recognisers and expression models behind two small interfaces, so that auditors and judges can be
+/// chosen by name: face-api's own nets and independent TF.js graph models (HSE faceres, MobileFace, the
+/// mini-Xception emotion net) run by ferguard's graph executor.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ferguard/face/face_types.h"
+#include "ferguard/types.h"
+
+namespace ferguard {
+
+/// How a recogniser's embeddings are compared.
+enum class DistanceKind {
+  euclidean,  ///< ||a - b||
+  cosine,     ///< 1 - a.b / (|a| |b|)
+};
+
+/// Where the models are and how they run.
+struct ModelOptions {
+  /// face-api weights folder; empty = resolve_models_dir() (FERGUARD_MODELS, then the build's assets).
+  std::string faceapi_dir;
+  /// Graph models folder (faceres.json, mobileface.json, emotion.json); empty = resolve_graph_models_dir().
+  std::string graph_dir;
+  /// LibTorch intra-op threads during a call (0 = one per core), restored afterwards.
+  int threads = 1;
+  /// LibTorch device string: "cpu", "cuda", "cuda:1", ...
+  std::string device = "cpu";
+  /// Faces per forward pass; more are split into chunks.
+  int max_batch = 32;
+
+  /// Throws InvalidArgument naming the field.
+  void validate() const;
+};
+
+/// Graph models folder, in order: `explicit_dir` when non-empty, the environment variable
+/// FERGUARD_GRAPH_MODELS, then `<source dir>/assets/human/models` (filled by scripts/fetch_models.sh).
+std::string resolve_graph_models_dir(const std::string& explicit_dir = "");
+
+/// The square crop ferguard uses for a graph model: centred on the box of the 68 landmarks, side =
+/// round(scale * max(box width, box height)), top-left = round(centre - side / 2). It may extend past the image;
+/// crop_with_padding fills the outside with zeros. Throws InvalidArgument unless there are 68 landmarks.
+PixelRect landmark_square_crop(const std::vector<Point2f>& landmarks, float scale);
+
+/// Copies `rect` out of `image`, zero-filling the part outside the image. Throws InvalidArgument for an empty rect.
+Image crop_with_padding(const Image& image, const PixelRect& rect);
+
+/// An identity recogniser: face crop in, embedding out. Thread-safe for concurrent calls.
+class Recognizer {
+ public:
+  virtual ~Recognizer() = default;
+  /// "faceapi", "faceres" or "mobileface".
+  virtual std::string name() const = 0;
+  /// Embedding length.
+  virtual int dim() const = 0;
+  virtual DistanceKind distance_kind() const = 0;
+  /// Verification threshold: distance <= threshold means "same person". Calibrated as the README describes.
+  virtual float threshold() const = 0;
+  /// The crop this recogniser expects for a face with 68 landmarks (may extend past the image).
+  virtual PixelRect crop_rect(const Face& face, int image_width, int image_height) const = 0;
+  /// Embeddings of face crops (HWC uint8 RGB, any size; resized internally). Throws InvalidArgument naming a bad
+  /// crop.
+  virtual std::vector<std::vector<float>> embed(const std::vector<Image>& crops) const = 0;
+
+  /// Distance between two embeddings of this recogniser. Throws InvalidArgument on a length mismatch.
+  float distance(const std::vector<float>& a, const std::vector<float>& b) const;
+  /// Crops every face as crop_rect says and embeds them.
+  std::vector<std::vector<float>> embed_faces(const Image& image, const std::vector<Face>& faces) const;
+};
+
+/// An expression model: face crop in, 7 probabilities in ferguard's label order out. Thread-safe.
+class ExpressionModel {
+ public:
+  virtual ~ExpressionModel() = default;
+  /// "faceapi" or "emotion".
+  virtual std::string name() const = 0;
+  /// The crop this model expects for a face with 68 landmarks.
+  virtual PixelRect crop_rect(const Face& face, int image_width, int image_height) const = 0;
+  /// Probabilities for crops (HWC uint8 RGB, any size).
+  virtual std::vector<ExpressionScores> predict(const std::vector<Image>& crops) const = 0;
+
+  /// Crops every face as crop_rect says and predicts.
+  std::vector<ExpressionScores> predict_faces(const Image& image, const std::vector<Face>& faces) const;
+};
+
+/// The recognisers ferguard knows: {"faceapi", "faceres", "mobileface"}.
+const std::vector<std::string>& recognizer_names();
+/// The expression models ferguard knows: {"faceapi", "emotion"}.
+const std::vector<std::string>& expression_model_names();
+
+/// Loads a recogniser by name. Throws InvalidArgument for an unknown name (listing the known ones) and
+/// ModelError when its files are missing or corrupt.
+std::unique_ptr<Recognizer> make_recognizer(const std::string& name, const ModelOptions& options = {});
+/// Loads an expression model by name; same errors.
+std::unique_ptr<ExpressionModel> make_expression_model(const std::string& name, const ModelOptions& options = {});
+
+}  // namespace ferguard

