@@ -16,3 +16,4 @@
 #include "ferguard/model/faceapi_nets.h"
 #include "ferguard/model/face_detector.h"
 #include "ferguard/model/face_analyzer.h"
+#include "ferguard/model/recognizer.h"

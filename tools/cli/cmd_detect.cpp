@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "detail/atomic_file.h"
 #include "ferguard/ferguard.h"
+#include "ferguard/model/recognizer.h"
 
 namespace ferguard::cli {
 namespace {
@@ -33,6 +34,7 @@ void add_detect_command(CLI::App& app) {
   struct Args {
     std::vector<std::string> images;
     std::string json_out, models;
+    std::vector<std::string> recognizers, expression_models;
     bool descriptors = false;
     float min_confidence = 0.5f;
     int threads = 0;
@@ -43,6 +45,13 @@ void add_detect_command(CLI::App& app) {
   cmd->add_option("--json", args->json_out, "Output JSON file (written atomically)")->required();
   cmd->add_flag("--descriptors", args->descriptors,
                 "Also write the 128-d identity descriptor of each face (off by default)");
+  cmd->add_option("--recognizers", args->recognizers,
+                  "Also embed each face with these recognisers (faceapi, faceres, mobileface); embeddings are "
+                  "written only with --descriptors, otherwise just the crop each one uses")
+      ->delimiter(',');
+  cmd->add_option("--expression-models", args->expression_models,
+                  "Also predict expressions with these models (faceapi, emotion), in ferguard's label order")
+      ->delimiter(',');
   cmd->add_option("--models", args->models, "face-api weights folder (default: $FERGUARD_MODELS or the build's assets)");
   cmd->add_option("--min-confidence", args->min_confidence, "Detector score threshold, in (0, 1)")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
@@ -52,6 +61,16 @@ void add_detect_command(CLI::App& app) {
     o.detector.min_confidence = args->min_confidence;
     o.threads = args->threads;
     const FaceAnalyzer analyzer(o);
+    ModelOptions mo;
+    mo.faceapi_dir = args->models;
+    mo.threads = args->threads;
+    std::vector<std::unique_ptr<Recognizer>> recognizers;
+    for (const auto& name : args->recognizers) recognizers.push_back(make_recognizer(name, mo));
+    std::vector<std::unique_ptr<ExpressionModel>> judges;
+    for (const auto& name : args->expression_models) judges.push_back(make_expression_model(name, mo));
+    if (!recognizers.empty() && !args->descriptors)
+      std::cerr << "ferguard: note: --recognizers without --descriptors writes each recogniser's crop, not its "
+                   "embedding\n";
     nlohmann::json out;
     out["expression_order"] = expression_names();
     out["images"] = nlohmann::json::array();
@@ -70,6 +89,27 @@ void add_detect_command(CLI::App& app) {
         item["faces"] = nlohmann::json::array();
         for (std::size_t i = 0; i < faces.size(); ++i)
           item["faces"].push_back(face_json(faces[i], probs[i], args->descriptors ? &desc[i] : nullptr));
+        for (const auto& judge : judges) {
+          const auto scores = judge->predict_faces(image, faces);
+          for (std::size_t i = 0; i < faces.size(); ++i) {
+            nlohmann::json e;
+            for (int k = 0; k < kNumExpressions; ++k) e[expression_names()[k]] = scores[i].probs[k];
+            item["faces"][i]["expression_models"][judge->name()] = {
+                {"expression", expression_names()[static_cast<int>(scores[i].label())]}, {"expressions", e}};
+          }
+        }
+        for (const auto& rec : recognizers) {
+          std::vector<std::vector<float>> emb;
+          if (args->descriptors) emb = rec->embed_faces(image, faces);
+          for (std::size_t i = 0; i < faces.size(); ++i) {
+            const PixelRect r = rec->crop_rect(faces[i], image.width(), image.height());
+            nlohmann::json j = {{"crop", {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}}},
+                                {"distance", rec->distance_kind() == DistanceKind::euclidean ? "euclidean" : "cosine"},
+                                {"threshold", rec->threshold()}};
+            if (args->descriptors) j["embedding"] = emb[i];
+            item["faces"][i]["recognizers"][rec->name()] = std::move(j);
+          }
+        }
         std::cerr << path << ": " << faces.size() << " face(s)\n";
       } catch (const Error& e) {
         ++failed;
