@@ -9,3 +9,6 @@
 #include "ferguard/frequency/band_splitter.h"
 #include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/frequency/haar.h"
+#include "ferguard/learn/pipeline.h"
+#include "ferguard/learn/report.h"
+#include "ferguard/learn/train.h"
