@@ -30,4 +30,5 @@ PYBIND11_MODULE(_core, m) {
 
   ferguard::python::bind_io(m);
   ferguard::python::bind_frequency(m);
+  ferguard::python::bind_data(m);
 }

@@ -5,6 +5,8 @@
 #include "ferguard/version.h"
 #include "ferguard/labels.h"
 #include "ferguard/data/dataset.h"
+#include "ferguard/data/synth.h"
+#include "ferguard/data/loaders.h"
 #include "ferguard/io/image_io.h"
 #include "ferguard/frequency/band_splitter.h"
 #include "ferguard/frequency/frequency_splitter.h"

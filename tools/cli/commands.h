@@ -6,5 +6,7 @@ namespace ferguard::cli {
 
 void add_split_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_synth_command(CLI::App& app);
+void add_dataset_command(CLI::App& app);
 
 }  // namespace ferguard::cli

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ferguard::cli::add_split_command(app);
   ferguard::cli::add_demo_command(app);
+  ferguard::cli::add_synth_command(app);
+  ferguard::cli::add_dataset_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
