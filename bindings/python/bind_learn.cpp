@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <pybind11/stl.h>
 
 #include <cstring>
@@ -40,7 +41,7 @@ py::array_t<float> batch_to_array(const Tensor4& t) {
 
 std::unique_ptr<FaceDataset> open(const std::string& spec, int size) {
   DatasetOptions d;
-  d.face_size = size;
+  d.face_size = std::max(32, size);  // the synthetic faces start at 32 px; load_data resizes to `size`
   return open_dataset(spec, d);
 }
 

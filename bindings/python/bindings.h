@@ -11,6 +11,7 @@ namespace py = pybind11;
 void bind_frequency(py::module_& m);
 void bind_io(py::module_& m);
 void bind_data(py::module_& m);
+void bind_learn(py::module_& m);
 
 /// An HxW or HxWxC numpy image (uint8 scaled by 1/255, or float32 as is) as a 1xCxHxW tensor.
 /// Raises ValueError naming `what` for other dtypes, ndim or empty arrays.

@@ -31,4 +31,5 @@ PYBIND11_MODULE(_core, m) {
   ferguard::python::bind_io(m);
   ferguard::python::bind_frequency(m);
   ferguard::python::bind_data(m);
+  ferguard::python::bind_learn(m);
 }

@@ -105,7 +105,12 @@ void fit(const FitSpec& spec, RunContext& run) {
     }
   }
 
-  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(o.learning_rate));
+  std::unique_ptr<torch::optim::Optimizer> made;
+  if (o.optimizer == "sgd")
+    made = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(o.learning_rate).momentum(0.9));
+  else
+    made = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.learning_rate));
+  torch::optim::Optimizer& optimizer = *made;
   int start = state.value("epoch", -1) + 1;
   if (start > 0) {
     load_module(module, last_path);
@@ -123,7 +128,7 @@ void fit(const FitSpec& spec, RunContext& run) {
   for (int epoch = start; epoch < spec.epochs; ++epoch) {
     const auto t0 = Clock::now();
     const double lr = o.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + std::cos(M_PI * epoch / spec.epochs)));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
     module.train();
     BatchLoader loader(*spec.train, o.batch_size, derive_seed(o.seed, spec.name + "/order", epoch), run.comm.rank(),
                        run.comm.world_size());

@@ -1,5 +1,5 @@
 #pragma once
-// One training loop for every stage: Adam with a cosine learning-rate schedule, data-parallel gradient
+// One training loop for every stage: Adam (or SGD) with a cosine learning-rate schedule, data-parallel gradient
 // averaging, early stopping on a validation score, per-epoch checkpoints (resumable), metrics.jsonl lines
 // and a progress bar with ETA.
 #include <torch/torch.h>

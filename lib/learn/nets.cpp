@@ -66,8 +66,8 @@ torch::Tensor ClassifierImpl::forward(const torch::Tensor& x) {
 }
 
 UNetImpl::UNetImpl(int channels, int width, bool conditioned_) : conditioned(conditioned_) {
-  const int in = channels + (conditioned ? 1 : 0);
-  enc1 = register_module("enc1", torch::nn::Sequential(conv_block(in, width, 1), conv_block(width, width, 1)));
+  const int in = 4 * (channels + (conditioned ? 1 : 0));
+  enc1 = register_module("enc1", torch::nn::Sequential(conv_block(in, width, 1)));
   enc2 = register_module("enc2", torch::nn::Sequential(conv_block(width, 2 * width, 2),
                                                        conv_block(2 * width, 2 * width, 1)));
   mid = register_module("mid", torch::nn::Sequential(conv_block(2 * width, 4 * width, 2),
@@ -76,7 +76,7 @@ UNetImpl::UNetImpl(int channels, int width, bool conditioned_) : conditioned(con
   dec2 = register_module("dec2", torch::nn::Sequential(conv_block(4 * width, 2 * width, 1)));
   up1 = register_module("up1", torch::nn::Conv2d(torch::nn::Conv2dOptions(2 * width, width, 1)));
   dec1 = register_module("dec1", torch::nn::Sequential(conv_block(2 * width, width, 1)));
-  out = register_module("out", torch::nn::Conv2d(torch::nn::Conv2dOptions(width, channels, 1)));
+  out = register_module("out", torch::nn::Conv2d(torch::nn::Conv2dOptions(width, 4 * channels, 1)));
   torch::NoGradGuard no_grad;
   out->weight.zero_();
   out->bias.zero_();
@@ -89,7 +89,9 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& str
     torch::Tensor s = strength.to(x.dtype()).reshape({-1, 1, 1, 1}).expand({x.size(0), 1, x.size(2), x.size(3)});
     in = torch::cat({x, s}, 1);
   }
-  torch::Tensor e1 = enc1->forward(in);
+  const int64_t h = x.size(2), w = x.size(3);
+  if (h % 2 || w % 2) in = F::pad(in, F::PadFuncOptions({0, w % 2, 0, h % 2}).mode(torch::kReplicate));
+  torch::Tensor e1 = enc1->forward(torch::pixel_unshuffle(in, 2));
   torch::Tensor e2 = enc2->forward(e1);
   torch::Tensor m = mid->forward(e2);
   auto up = [](const torch::Tensor& t, const torch::Tensor& like) {
@@ -99,7 +101,11 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& str
   };
   torch::Tensor d2 = dec2->forward(torch::cat({up(up2->forward(m), e2), e2}, 1));
   torch::Tensor d1 = dec1->forward(torch::cat({up(up1->forward(d2), e1), e1}, 1));
-  return x + out->forward(d1);
+  torch::Tensor delta = torch::pixel_shuffle(out->forward(d1), 2).slice(2, 0, h).slice(3, 0, w);
+  // Conditioned nets pass the input through with weight (1 - strength): at strength 1 nothing of the input
+  // reaches the output unless the net itself carries it (a residual net leaks whatever delta fails to cancel).
+  if (conditioned) return x * (1 - strength.to(x.dtype()).reshape({-1, 1, 1, 1})) + delta;
+  return x + delta;
 }
 
 PrivatizerImpl::PrivatizerImpl(int width, int low_factor_) : low_factor(low_factor_) {

@@ -47,8 +47,10 @@ struct ClassifierImpl : torch::nn::Module {
 };
 TORCH_MODULE(Classifier);
 
-/// A residual two-level U-Net: output = x + delta(x, strength). The strength enters as a constant extra
-/// input channel; the last layer starts at zero, so a fresh net is the identity.
+/// A U-Net: output = (1 - strength) x + delta(x, strength) when conditioned, else x + delta(x). The input (with the strength as a constant extra
+/// channel) is pixel-unshuffled to half size, goes through three levels (width, 2w, 4w channels at 1/2, 1/4,
+/// 1/8 size) and comes back through a pixel shuffle, so delta can hold full-resolution detail at a quarter
+/// of the cost. The last layer starts at zero: a fresh net is the identity at strength 0.
 struct UNetImpl : torch::nn::Module {
   UNetImpl(int channels, int width, bool conditioned);
   /// x: NxCxHxW; strength: N values (ignored when not conditioned).

@@ -30,7 +30,17 @@ void DistributedOptions::validate() const {
 TrainOptions TrainOptions::from_preset(const std::string& name) {
   TrainOptions o;
   o.preset = name;
-  if (name == "quick") return o;
+  if (name == "quick") {
+    // Classifier epochs are cheap (about 1 s each at 64 px on 2 idle cores); enhancer epochs are not (about 15 s).
+    o.epochs_controllers = 25;
+    o.epochs_enhancers = 6;
+    o.epochs_compensator = 2;
+    o.epochs_fer = 12;
+    o.epochs_attacker = 25;
+    o.patience = 4;
+    o.loss.expression = 5.0;  // at 1 the enhancers trade expression away (README, run B vs C)
+    return o;
+  }
   if (name == "full") {
     o.image_size = 112;
     o.classifier_width = 16;
@@ -77,6 +87,8 @@ void TrainOptions::validate() const {
   FERGUARD_CHECK(batch_size % distributed.world_size == 0,
                  "batch_size: expected a multiple of world_size {} (equal slices per rank), got {}",
                  distributed.world_size, batch_size);
+  FERGUARD_CHECK(optimizer == "adam" || optimizer == "sgd", "optimizer: expected 'adam' or 'sgd', got '{}'",
+                 optimizer);
   FERGUARD_CHECK(std::isfinite(learning_rate) && learning_rate > 0.0, "learning_rate: expected > 0, got {}",
                  learning_rate);
   for (auto [e, what] : {std::pair{epochs_controllers, "epochs_controllers"}, {epochs_enhancers, "epochs_enhancers"},
@@ -116,6 +128,7 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"unet_width", o.unet_width},
           {"batch_size", o.batch_size},
           {"learning_rate", o.learning_rate},
+          {"optimizer", o.optimizer},
           {"epochs_controllers", o.epochs_controllers},
           {"epochs_enhancers", o.epochs_enhancers},
           {"epochs_compensator", o.epochs_compensator},
@@ -128,7 +141,9 @@ nlohmann::json to_json(const TrainOptions& o) {
                     {"expression", o.loss.expression}, {"change", o.loss.change}}},
           {"sweep", o.sweep},
           {"seed", o.seed},
-          {"threads", o.threads}};
+          {"threads", o.threads},
+          {"progress", o.progress},
+          {"resume", o.resume}};
 }
 
 TrainOptions train_options_from_json(const nlohmann::json& j) {
@@ -147,6 +162,7 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
     o.unet_width = j.at("unet_width").get<int>();
     o.batch_size = j.at("batch_size").get<int>();
     o.learning_rate = j.at("learning_rate").get<double>();
+    o.optimizer = j.value("optimizer", std::string("adam"));
     o.epochs_controllers = j.at("epochs_controllers").get<int>();
     o.epochs_enhancers = j.at("epochs_enhancers").get<int>();
     o.epochs_compensator = j.at("epochs_compensator").get<int>();
@@ -161,6 +177,8 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
     o.sweep = j.at("sweep").get<std::vector<double>>();
     o.seed = j.at("seed").get<std::uint64_t>();
     o.threads = j.at("threads").get<int>();
+    o.progress = j.value("progress", true);
+    o.resume = j.value("resume", true);
   } catch (const nlohmann::json::exception& e) {
     throw ModelError(fmt::format("config.json: missing or malformed field ({})", e.what()));
   }

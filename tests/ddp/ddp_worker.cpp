@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     o.patience = 5;
     o.batch_size = 8;
     o.threads = 1;
+    o.optimizer = "sgd";
+    o.learning_rate = 0.02;
     o.distributed.world_size = std::stoi(argv[1]);
     o.distributed.rank = std::stoi(argv[2]);
     o.distributed.master = argv[3];
@@ -34,7 +36,7 @@ int main(int argc, char** argv) {
     learn::RunContext run{o, comm, ""};
     auto dump = [&m](const std::string& path) {
       std::vector<torch::Tensor> all;
-      for (torch::nn::Module* module : {static_cast<torch::nn::Module*>(m.c_low.ptr().get()), m.c_high.ptr().get(),
+      for (torch::nn::Module* module : std::vector<torch::nn::Module*>{(m.c_low.ptr().get()), m.c_high.ptr().get(),
                                         m.validator.ptr().get(), m.c_fc.ptr().get(), m.privatizer.ptr().get()})
         all.push_back(learn::flat_parameters(*module));
       torch::Tensor flat = torch::cat(all).contiguous();

@@ -35,7 +35,7 @@ struct TrainArgs {
   std::string split = "fft";
   std::string sweep;
   double strength = -1, strength_low = -1, strength_high = -1, cutoff = -1, lr = -1;
-  double invariance = -1, privacy = -1;
+  double invariance = -1, privacy = -1, expression = -1;
   int threads = 1, image_size = 0, batch = 0, patience = 0;
   int epochs_controllers = 0, epochs_enhancers = 0, epochs_compensator = 0, epochs_fer = 0, epochs_finetune = -1,
       epochs_attacker = 0;
@@ -58,6 +58,7 @@ TrainOptions to_options(const TrainArgs& a) {
   if (a.patience > 0) o.patience = a.patience;
   if (a.invariance >= 0) o.loss.invariance = a.invariance;
   if (a.privacy >= 0) o.loss.privacy = a.privacy;
+  if (a.expression >= 0) o.loss.expression = a.expression;
   if (a.epochs_controllers > 0) o.epochs_controllers = a.epochs_controllers;
   if (a.epochs_enhancers > 0) o.epochs_enhancers = a.epochs_enhancers;
   if (a.epochs_compensator > 0) o.epochs_compensator = a.epochs_compensator;
@@ -78,7 +79,7 @@ TrainOptions to_options(const TrainArgs& a) {
 
 std::unique_ptr<FaceDataset> open(const std::string& spec, int size) {
   DatasetOptions d;
-  d.face_size = size;
+  d.face_size = std::max(32, size);  // the synthetic faces start at 32 px; load_data resizes to `size`
   return open_dataset(spec, d);
 }
 
@@ -103,6 +104,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--patience", a->patience, "Early stopping patience in epochs");
   cmd->add_option("--loss-invariance", a->invariance, "Weight of the enhancers' template invariance term");
   cmd->add_option("--loss-privacy", a->privacy, "Weight of the controllers' privacy term");
+  cmd->add_option("--loss-expression", a->expression, "Weight of the enhancers' expression-keeping term");
   cmd->add_option("--epochs-controllers", a->epochs_controllers);
   cmd->add_option("--epochs-enhancers", a->epochs_enhancers);
   cmd->add_option("--epochs-compensator", a->epochs_compensator);

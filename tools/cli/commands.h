@@ -9,4 +9,7 @@ void add_demo_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_dataset_command(CLI::App& app);
 
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+
 }  // namespace ferguard::cli

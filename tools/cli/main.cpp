@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   ferguard::cli::add_demo_command(app);
   ferguard::cli::add_synth_command(app);
   ferguard::cli::add_dataset_command(app);
+  ferguard::cli::add_train_command(app);
+  ferguard::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -55,7 +55,10 @@ struct TrainOptions {
   int classifier_width = 8;      ///< base channels of the classifiers (x2 per level, 3 levels)
   int unet_width = 12;           ///< base channels of the U-Nets
   int batch_size = 64;           ///< global batch (split evenly over the ranks)
-  double learning_rate = 3e-3;   ///< Adam, cosine-annealed to 5% over each stage's epochs
+  double learning_rate = 3e-3;   ///< cosine-annealed to 5% over each stage's epochs
+  /// "adam", or "sgd" (momentum 0.9; its updates are linear in the gradient, so float rounding in the
+  /// all-reduce is not amplified the way Adam's normalisation amplifies it for near-zero gradients).
+  std::string optimizer = "adam";
   int epochs_controllers = 5;    ///< C_low, C_high, the validator and C_fc
   int epochs_enhancers = 5;      ///< stage 1
   int epochs_compensator = 2;    ///< stage 2

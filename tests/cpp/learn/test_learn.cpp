@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ferguard/error.h"
 #include "ferguard/learn/pipeline.h"
 #include "ferguard/learn/train.h"
 #include "learn/blob_faces.h"
@@ -91,7 +92,7 @@ torch::Tensor trained_parameters(const std::string& dir) {
   learn::Models m(tiny_options(), 4);
   learn::load_trained(m, dir, false);
   std::vector<torch::Tensor> all;
-  for (torch::nn::Module* module : {static_cast<torch::nn::Module*>(m.c_low.ptr().get()), m.c_fc.ptr().get(),
+  for (torch::nn::Module* module : std::vector<torch::nn::Module*>{(m.c_low.ptr().get()), m.c_fc.ptr().get(),
                                     m.privatizer.ptr().get(), m.f_u.ptr().get()})
     all.push_back(learn::flat_parameters(*module));
   return torch::cat(all);

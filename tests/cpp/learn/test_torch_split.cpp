@@ -1,6 +1,7 @@
 // The in-graph split of the learned pipeline against the FFTW and Haar references.
 #include <gtest/gtest.h>
 
+#include "ferguard/error.h"
 #include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/frequency/haar.h"
 #include "learn/nets.h"
