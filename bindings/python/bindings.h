@@ -12,6 +12,7 @@ void bind_frequency(py::module_& m);
 void bind_io(py::module_& m);
 void bind_model(py::module_& m);
 void bind_data(py::module_& m);
+void bind_learn(py::module_& m);
 
 void bind_face_analyzer(py::module_& m);
 

@@ -35,4 +35,6 @@ PYBIND11_MODULE(_core, m) {
   ferguard::python::bind_face_analyzer(m);
 
   ferguard::python::bind_model(m);
+
+  ferguard::python::bind_learn(m);
 }

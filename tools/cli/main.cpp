@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   ferguard::cli::add_dataset_command(app);
 
   ferguard::cli::add_detect_command(app);
+  ferguard::cli::add_train_command(app);
+  ferguard::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
