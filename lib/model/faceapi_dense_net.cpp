@@ -26,7 +26,7 @@ constexpr std::array<std::int64_t, 4> kBlockChannels = {32, 64, 128, 256};
 }
 
 FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
-  conv0_filters_ = register_parameter("dense0_conv0_filters", w.conv_filters("dense0/conv0/filters", 3, 3, 3, 32), false);
+  conv0_filters_ = register_parameter("dense0_conv0_filters", conv_weight_layout(w.conv_filters("dense0/conv0/filters", 3, 3, 3, 32)), false);
   conv0_bias_ = register_parameter("dense0_conv0_bias", w.vector("dense0/conv0/bias", 32), false);
   for (int b = 0; b < 4; ++b) {
     const std::int64_t out = kBlockChannels[b];
@@ -34,8 +34,8 @@ FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
       const std::int64_t in = (c == 0) ? kBlockChannels[b - 1] : out;
       const std::string tf = fmt::format("dense{}/conv{}/", b, c), id = fmt::format("dense{}_conv{}_", b, c);
       Separable& p = seps_[b][c];
-      p.depthwise = register_parameter(id + "depthwise_filter", w.depthwise_filters(tf + "depthwise_filter", 3, 3, in), false);
-      p.pointwise = register_parameter(id + "pointwise_filter", w.pointwise_filters(tf + "pointwise_filter", in, out), false);
+      p.depthwise = register_parameter(id + "depthwise_filter", conv_weight_layout(w.depthwise_filters(tf + "depthwise_filter", 3, 3, in)), false);
+      p.pointwise = register_parameter(id + "pointwise_filter", conv_weight_layout(w.pointwise_filters(tf + "pointwise_filter", in, out)), false);
       p.bias = register_parameter(id + "bias", w.vector(tf + "bias", out), false);
     }
   }

@@ -40,7 +40,7 @@ RecognitionNetImpl::ConvLayer RecognitionNetImpl::load_conv(const TfjsWeights& w
   const at::Tensor shift = w.vector(prefix + "/scale/biases", out);
   // (conv(x) + b) * s + sb == conv_{W*s}(x) + (b*s + sb): one conv instead of conv, mul and add.
   ConvLayer c;
-  c.weight = register_parameter(param_id(prefix) + "_weight", filters * scale.view({-1, 1, 1, 1}), false);
+  c.weight = register_parameter(param_id(prefix) + "_weight", conv_weight_layout(filters * scale.view({-1, 1, 1, 1})), false);
   c.bias = register_parameter(param_id(prefix) + "_bias", bias * scale + shift, false);
   return c;
 }
