@@ -16,9 +16,12 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   const c10::optional<at::Tensor> b = bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
   // oneDNN's entry point has no autograd formula here: gradients take LibTorch's own path.
   if (use_onednn && x.is_cpu() && x.scalar_type() == at::kFloat && !x.requires_grad() && !weight.requires_grad()) {
-    return at::mkldnn_convolution(x.contiguous(), weight, b, padding, stride, dilation, groups);
+    return at::mkldnn_convolution(x.contiguous(at::MemoryFormat::ChannelsLast), weight, b, padding, stride, dilation,
+                                  groups);
   }
   return at::conv2d(x, weight, b, stride, padding, dilation, groups);
 }
+
+at::Tensor conv_weight_layout(const at::Tensor& weight) { return weight.contiguous(at::MemoryFormat::ChannelsLast); }
 
 }  // namespace ferguard::detail

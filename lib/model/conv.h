@@ -9,12 +9,18 @@ namespace ferguard::detail {
 
 /// conv2d with symmetric `padding`, square `stride`, `groups`. On CPU float tensors it calls oneDNN directly when
 /// LibTorch has it: LibTorch 1.13's own heuristic sends batch-1 1x1 convs and small feature maps to its
-/// im2col+BLAS path, and Debian's default BLAS is the slow netlib reference.
+/// im2col+BLAS path, and Debian's default BLAS is the slow netlib reference. That path works on channels-last
+/// (NHWC-strided) activations, and its output stays channels-last: oneDNN reads NHWC directly, while plain NCHW
+/// costs a reorder to its blocked layout and back on every call. Values and shapes are unaffected.
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
                   std::int64_t padding, std::int64_t groups = 1);
 
 /// The general form (per-axis stride, padding and dilation), with the same oneDNN dispatch.
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
                   at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups);
+
+/// `weight` (OIHW) stored channels-last, the layout conv2d's oneDNN path wants: a net calls it once at load so that
+/// no conv copies its weight on each call. Same values, shape and autograd behaviour.
+at::Tensor conv_weight_layout(const at::Tensor& weight);
 
 }  // namespace ferguard::detail

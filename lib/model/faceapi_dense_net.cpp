@@ -26,7 +26,7 @@ constexpr std::array<std::int64_t, 4> kBlockChannels = {32, 64, 128, 256};
 }
 
 FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
-  conv0_filters_ = register_parameter("dense0_conv0_filters", w.conv_filters("dense0/conv0/filters", 3, 3, 3, 32), false);
+  conv0_filters_ = register_parameter("dense0_conv0_filters", conv_weight_layout(w.conv_filters("dense0/conv0/filters", 3, 3, 3, 32)), false);
   conv0_bias_ = register_parameter("dense0_conv0_bias", w.vector("dense0/conv0/bias", 32), false);
   for (int b = 0; b < 4; ++b) {
     const std::int64_t out = kBlockChannels[b];
@@ -34,8 +34,8 @@ FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
       const std::int64_t in = (c == 0) ? kBlockChannels[b - 1] : out;
       const std::string tf = fmt::format("dense{}/conv{}/", b, c), id = fmt::format("dense{}_conv{}_", b, c);
       Separable& p = seps_[b][c];
-      p.depthwise = register_parameter(id + "depthwise_filter", w.depthwise_filters(tf + "depthwise_filter", 3, 3, in), false);
-      p.pointwise = register_parameter(id + "pointwise_filter", w.pointwise_filters(tf + "pointwise_filter", in, out), false);
+      p.depthwise = register_parameter(id + "depthwise_filter", conv_weight_layout(w.depthwise_filters(tf + "depthwise_filter", 3, 3, in)), false);
+      p.pointwise = register_parameter(id + "pointwise_filter", conv_weight_layout(w.pointwise_filters(tf + "pointwise_filter", in, out)), false);
       p.bias = register_parameter(id + "bias", w.vector(tf + "bias", out), false);
     }
   }
@@ -49,12 +49,13 @@ at::Tensor FaceFeatureExtractorImpl::sep(const at::Tensor& x, const Separable& p
 }
 
 at::Tensor FaceFeatureExtractorImpl::dense_block(const at::Tensor& x, int b) const {
-  const at::Tensor out1 = b == 0 ? at::relu(conv2d(tf_same_pad(x, 3, 2), conv0_filters_, conv0_bias_, 2, 0))
-                                 : at::relu(sep(x, seps_[b][0], 2));
-  const at::Tensor out2 = sep(out1, seps_[b][1], 1);
-  const at::Tensor out3 = sep(at::relu(out1 + out2), seps_[b][2], 1);
-  const at::Tensor out4 = sep(at::relu(out1 + out2 + out3), seps_[b][3], 1);
-  return at::relu(out1 + out2 + out3 + out4);
+  const at::Tensor out1 = (b == 0 ? conv2d(tf_same_pad(x, 3, 2), conv0_filters_, conv0_bias_, 2, 0)
+                                  : sep(x, seps_[b][0], 2)).relu_();
+  // The running sum out1 + out2 (+ out3 (+ out4)), added in place in the same order: fewer activations allocated.
+  at::Tensor sum = out1 + sep(out1, seps_[b][1], 1);
+  sum.add_(sep(at::relu(sum), seps_[b][2], 1));
+  sum.add_(sep(at::relu(sum), seps_[b][3], 1));
+  return sum.relu_();
 }
 
 at::Tensor FaceFeatureExtractorImpl::forward_until(const at::Tensor& x, int block) {

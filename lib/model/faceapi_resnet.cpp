@@ -40,7 +40,7 @@ RecognitionNetImpl::ConvLayer RecognitionNetImpl::load_conv(const TfjsWeights& w
   const at::Tensor shift = w.vector(prefix + "/scale/biases", out);
   // (conv(x) + b) * s + sb == conv_{W*s}(x) + (b*s + sb): one conv instead of conv, mul and add.
   ConvLayer c;
-  c.weight = register_parameter(param_id(prefix) + "_weight", filters * scale.view({-1, 1, 1, 1}), false);
+  c.weight = register_parameter(param_id(prefix) + "_weight", conv_weight_layout(filters * scale.view({-1, 1, 1, 1})), false);
   c.bias = register_parameter(param_id(prefix) + "_bias", bias * scale + shift, false);
   return c;
 }
@@ -57,32 +57,28 @@ RecognitionNetImpl::RecognitionNetImpl(const TfjsWeights& w) {
 at::Tensor RecognitionNetImpl::residual(const at::Tensor& x, const std::string& name) const {
   const ConvLayer& c1 = convs_.at(name + "/conv1");
   const ConvLayer& c2 = convs_.at(name + "/conv2");
-  at::Tensor out = at::relu(conv(x, c1.weight, c1.bias, 1, 1));
-  out = conv(out, c2.weight, c2.bias, 1, 1);
-  return at::relu(out + x);
+  at::Tensor out = conv(conv(x, c1.weight, c1.bias, 1, 1).relu_(), c2.weight, c2.bias, 1, 1);
+  return out.add_(x).relu_();
 }
 
 at::Tensor RecognitionNetImpl::residual_down(const at::Tensor& x, const std::string& name) const {
   const ConvLayer& c1 = convs_.at(name + "/conv1");
   const ConvLayer& c2 = convs_.at(name + "/conv2");
-  at::Tensor out = at::relu(conv(x, c1.weight, c1.bias, 2, 0));  // stride 2, VALID
+  at::Tensor out = conv(x, c1.weight, c1.bias, 2, 0).relu_();  // stride 2, VALID
   out = conv(out, c2.weight, c2.bias, 1, 1);
   at::Tensor shortcut = at::avg_pool2d(x, 2, 2);
   if (out.size(2) != shortcut.size(2) || out.size(3) != shortcut.size(3)) {
     out = at::constant_pad_nd(out, {0, 1, 0, 1}, 0.0);  // one zero row at the bottom, one column at the right
   }
-  if (shortcut.size(1) != out.size(1)) {
-    // face-api appends zero channels to the pooled shortcut (a plain concat, no 1x1 projection).
-    auto sizes = shortcut.sizes().vec();
-    sizes[1] = out.size(1) - shortcut.size(1);
-    shortcut = at::cat({shortcut, at::zeros(sizes, shortcut.options())}, 1);
-  }
-  return at::relu(shortcut + out);
+  // face-api appends zero channels to the pooled shortcut (a plain concat, no 1x1 projection): adding it to the
+  // first channels only gives the same sums without building the zeros.
+  out.narrow(1, 0, shortcut.size(1)).add_(shortcut);
+  return out.relu_();
 }
 
 at::Tensor RecognitionNetImpl::forward(const at::Tensor& x) {
   const ConvLayer& c0 = convs_.at("conv32_down");
-  at::Tensor out = at::relu(conv(x, c0.weight, c0.bias, 2, 0));
+  at::Tensor out = conv(x, c0.weight, c0.bias, 2, 0).relu_();
   out = at::max_pool2d(out, 3, 2);
   for (const LayerDesc& l : kLayers) out = l.down ? residual_down(out, l.name) : residual(out, l.name);
   return at::linear(out.mean({2, 3}), fc_weight_);

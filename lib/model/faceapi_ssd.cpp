@@ -54,7 +54,9 @@ at::Tensor ssd_input(const std::vector<const Image*>& images) {
 }
 
 SsdMobilenetV1Impl::SsdMobilenetV1Impl(const TfjsWeights& w) {
-  auto reg = [&](const std::string& id, at::Tensor t) { return register_parameter(id, std::move(t), false); };
+  auto reg = [&](const std::string& id, const at::Tensor& t) {
+    return register_parameter(id, t.dim() == 4 ? conv_weight_layout(t) : t, false);
+  };
   conv0_ = {reg("conv0_weight", w.conv_filters("MobilenetV1/Conv2d_0_pointwise/weights", 3, 3, 3, 32)),
             reg("conv0_bias", w.vector("MobilenetV1/Conv2d_0_pointwise/convolution_bn_offset", 32)), 2, 1};
   for (int k = 1; k <= 13; ++k) {

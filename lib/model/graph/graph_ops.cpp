@@ -242,9 +242,9 @@ at::Tensor torch_filter(const GraphNode& n, const at::Tensor& f, const std::stri
                     n.name, f.dim());
   if (n.op == "DepthwiseConv2dNative" || n.op == "FusedDepthwiseConv2dNative") {
     // [kh, kw, C, M] -> [C*M, 1, kh, kw]; TF's output channel c*M + m is torch's group c, filter m.
-    return f.permute({2, 3, 0, 1}).reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)}).contiguous();
+    return conv_weight_layout(f.permute({2, 3, 0, 1}).reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)}));
   }
-  return f.permute({3, 2, 0, 1}).contiguous();
+  return conv_weight_layout(f.permute({3, 2, 0, 1}));
 }
 
 void check_node(const GraphNode& n, const std::string& source) {
