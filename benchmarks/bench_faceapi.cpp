@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <random>
 
+#include "bench_faceapi_common.h"
 #include "ferguard/io/image_io.h"
 #include "ferguard/model/face_detector.h"
 
@@ -16,15 +17,8 @@ namespace {
 
 using namespace ferguard;
 
-bool have(const std::string& model) {
-  return std::filesystem::exists(std::filesystem::path(resolve_models_dir()) / (model + "-weights_manifest.json"));
-}
-
-FaceNetOptions one_thread() {
-  FaceNetOptions o;
-  o.threads = 1;
-  return o;
-}
+using bench::have;
+using bench::one_thread;
 
 void report(benchmark::State& state, int items, const char* counter) {
   state.SetItemsProcessed(state.iterations() * items);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 
+#include "bench_faceapi_common.h"
 #include "ferguard/model/faceapi_nets.h"
 
 namespace {
@@ -26,15 +27,8 @@ std::vector<Image> crops(int n, int h, int w) {
   return out;
 }
 
-bool have(const std::string& model) {
-  return std::filesystem::exists(std::filesystem::path(resolve_models_dir()) / (model + "-weights_manifest.json"));
-}
-
-FaceNetOptions one_thread() {
-  FaceNetOptions o;
-  o.threads = 1;
-  return o;
-}
+using bench::have;
+using bench::one_thread;
 
 void report(benchmark::State& state, int batch) {
   state.SetItemsProcessed(state.iterations() * batch);
