@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "bindings.h"
+#include "ferguard/learn/training_data.h"
 #include "ferguard/data/loaders.h"
 
 namespace ferguard::python {
@@ -39,12 +40,6 @@ py::array_t<float> batch_to_array(const Tensor4& t) {
   return out;
 }
 
-std::unique_ptr<FaceDataset> open(const std::string& spec, int size) {
-  DatasetOptions d;
-  d.face_size = std::max(32, size);  // the synthetic faces start at 32 px; load_data resizes to `size`
-  return open_dataset(spec, d);
-}
-
 }  // namespace
 
 void bind_learn(py::module_& m) {
@@ -53,7 +48,7 @@ void bind_learn(py::module_& m) {
       [](const std::string& out, const std::string& dataset, const std::string& options_json) {
         TrainOptions o = train_options_from_json(options_json);
         py::gil_scoped_release release;
-        auto data = open(dataset, o.image_size);
+        auto data = open_training_dataset(dataset, o.image_size);
         return train(*data, out, o).to_json();
       },
       py::arg("out"), py::arg("dataset"), py::arg("options_json"));
@@ -72,7 +67,7 @@ void bind_learn(py::module_& m) {
         e.progress = progress;
         py::gil_scoped_release release;
         const int size = PrivacyPipeline::load(model).image_size();
-        auto data = open(dataset, size);
+        auto data = open_training_dataset(dataset, size);
         return evaluate(model, *data, e).to_json();
       },
       py::arg("model"), py::arg("dataset"), py::arg("strengths"), py::arg("threads"), py::arg("epochs_attacker"),

@@ -9,6 +9,7 @@
 #include "detail/atomic_file.h"
 #include "ferguard/data/loaders.h"
 #include "ferguard/ferguard.h"
+#include "ferguard/learn/training_data.h"
 
 namespace ferguard::cli {
 namespace {
@@ -77,12 +78,6 @@ TrainOptions to_options(const TrainArgs& a) {
   return o;
 }
 
-std::unique_ptr<FaceDataset> open(const std::string& spec, int size) {
-  DatasetOptions d;
-  d.face_size = std::max(32, size);  // the synthetic faces start at 32 px; load_data resizes to `size`
-  return open_dataset(spec, d);
-}
-
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -120,7 +115,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--master", a->master, "HOST:PORT of rank 0's TCP store")->capture_default_str();
   cmd->callback([a] {
     const TrainOptions o = to_options(*a);
-    auto data = open(a->dataset, o.image_size);
+    auto data = open_training_dataset(a->dataset, o.image_size);
     const EvalReport r = train(*data, a->out, o);
     if (o.distributed.rank == 0) {
       std::cout << r.table();
@@ -155,7 +150,7 @@ void add_eval_command(CLI::App& app) {
     e.seed = a->seed;
     e.progress = !a->no_progress;
     PrivacyPipeline probe = PrivacyPipeline::load(a->model);  // fails early on a bad folder
-    auto data = open(a->dataset, probe.image_size());
+    auto data = open_training_dataset(a->dataset, probe.image_size());
     const EvalReport r = evaluate(a->model, *data, e);
     if (!a->out.empty()) detail::write_file_atomically(a->out, r.to_json() + "\n");
     std::cout << r.table();
