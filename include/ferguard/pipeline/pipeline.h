@@ -1,0 +1,149 @@
+#pragma once
+/// ferguard's main job on real photos and video: detect and align faces, split each face with FFTW into a low and a
+/// high band, change each band under an explicit strength (steered away from the original identity by controller
+/// recognisers), compensate the expression (steered by the expression model), predict the expression on the
+/// privatized face and report, beside every prediction, how much identity independent auditors still find.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ferguard/audit/leakage.h"
+#include "ferguard/face/face_types.h"
+#include "ferguard/model/face_detector.h"
+#include "ferguard/model/recognizer.h"
+#include "ferguard/types.h"
+
+namespace ferguard {
+
+/// How faces are privatized. The baselines exist so that users compare like with like at equal strength.
+enum class PrivacyMethod {
+  ferguard,   ///< controlled per-band enhancement + feature compensation (the default)
+  none,       ///< faces untouched (measures the models, not privacy)
+  blur,       ///< Gaussian blur of the face, sigma grows with strength_low
+  pixelate,   ///< block averaging of the face, block size grows with strength_low
+  frequency,  ///< plain frequency transform: low band replaced by its mean, high band scaled down (FFTW)
+};
+/// "ferguard", "none", "blur", "pixelate" or "frequency"; throws InvalidArgument naming the unknown value.
+PrivacyMethod parse_privacy_method(const std::string& name);
+std::string to_string(PrivacyMethod method);
+
+/// Everything that decides the output; the same options give the same bytes.
+struct PipelineOptions {
+  PrivacyMethod method = PrivacyMethod::ferguard;
+  /// Strength of the change to the low band (mostly identity: shape, skin tone), in [0, 1]; 0 = unchanged.
+  float strength_low = 0.6f;
+  /// Strength of the change to the high band (edges), in [0, 1]; 0 = unchanged.
+  float strength_high = 0.4f;
+  /// Strength of the feature compensator (restores the expression in the high band of brows, eyes and mouth), in
+  /// [0, 1]; 0 = off.
+  float compensate = 1.0f;
+  /// Recognisers that steer the enhancer (never auditors).
+  std::vector<std::string> controllers = {"faceapi", "mobileface"};
+  /// Recognisers that measure leakage; none may also be a controller (InvalidArgument).
+  std::vector<std::string> auditors = {"faceres"};
+  /// ferguard's expression model: makes the prediction and steers the compensator.
+  std::string expression_model = "faceapi";
+  /// Independent expression model reported beside it ("" = none).
+  std::string second_expression_model = "emotion";
+  /// Optimisation steps per face (ferguard method).
+  int steps = 8;
+  /// Side of the aligned working canvas, pixels.
+  int canvas = 160;
+  /// Low/high split: gaussian cut-off as a fraction of the Nyquist radius.
+  double cutoff = 0.1;
+  /// Faces whose landmark box is smaller than this (pixels) are masked, not privatized (fail closed).
+  int min_face = 24;
+  std::uint64_t seed = 0;
+  /// LibTorch intra-op threads (0 = one per core).
+  int threads = 1;
+  ModelOptions models;
+  FaceDetectorOptions detector;
+
+  /// "default" or "fast": sets steps and canvas (and nothing else). Throws InvalidArgument for another name.
+  void apply_preset(const std::string& preset);
+  /// Throws InvalidArgument naming the field when a value is out of range, or when an auditor is also a controller.
+  void validate() const;
+};
+
+/// Whether a face was published privatized or masked.
+enum class FaceStatus {
+  privatized,  ///< the privatized face is in the output
+  masked,      ///< ferguard could not privatize it properly (too small, landmarks failed): filled, never published
+};
+std::string to_string(FaceStatus status);
+
+/// One face of an image.
+struct FaceResult {
+  Face face;                              ///< detection box and 68 landmarks, original image pixels
+  int track = -1;                         ///< track id in a video (VideoAnalyzer), -1 for single images
+  FaceStatus status = FaceStatus::privatized;
+  std::string reason;                     ///< why it was masked ("" when privatized)
+  ExpressionScores expression;            ///< ferguard's expression model on the privatized face: the prediction
+  ExpressionScores original_expression;   ///< the same model on the original face
+  bool has_second = false;                ///< the independent expression model ran
+  ExpressionScores second_expression, second_original_expression;
+  std::vector<AuditResult> audits;        ///< one per auditor
+  float leakage = 0.0f;                   ///< the face's leakage: the largest AuditResult::leakage (worst auditor)
+  double seconds = 0.0;                   ///< time spent on this face (privatize + predict + audit)
+
+  /// The summary's view of this face.
+  FaceRecord record() const;
+};
+
+/// One image (or video frame).
+struct AnalysisResult {
+  Image private_image;              ///< same size as the input; every face privatized or masked in place
+  std::vector<FaceResult> faces;    ///< in detection order
+  double seconds = 0.0;             ///< whole call, detection included
+};
+
+/// Names of what ran, for reports.
+struct PipelineInfo {
+  std::string method;
+  std::vector<std::string> controllers, auditors;
+  std::string expression_model, second_expression_model;
+};
+
+/// Loads the detector, landmarks, controllers, auditors and expression models once; analyze() may be called from
+/// several threads.
+class Pipeline {
+ public:
+  /// Throws InvalidArgument for invalid options (an auditor that is also a controller included) and ModelError when
+  /// a model's files are missing (run make test or scripts/fetch_models.sh).
+  explicit Pipeline(PipelineOptions options = {});
+  ~Pipeline();
+  Pipeline(Pipeline&&) noexcept;
+  Pipeline& operator=(Pipeline&&) noexcept;
+
+  /// Detects, privatizes, predicts and audits every face of an HxWx3 RGB image. No face gives an empty result with
+  /// the image unchanged. Throws InvalidArgument for an empty or non-RGB image.
+  AnalysisResult analyze(const Image& image) const;
+
+  const PipelineOptions& options() const;
+  PipelineInfo info() const;
+
+ private:
+  friend class VideoAnalyzer;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Frames of one video: faces are tracked across frames by box IoU, so each track keeps its state (the
+/// privatizer starts from the track's previous change, which keeps the output steady and needs fewer steps).
+/// Memory stays flat: only the last frame's tracks are kept.
+class VideoAnalyzer {
+ public:
+  /// `pipeline` must outlive this object. iou: a face continues a track when its box overlaps the track's last box
+  /// by more than this, in (0, 1).
+  explicit VideoAnalyzer(const Pipeline& pipeline, float iou = 0.3f);
+  ~VideoAnalyzer();
+  /// The next frame; FaceResult::track is set.
+  AnalysisResult next(const Image& frame);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ferguard

@@ -1,0 +1,4 @@
+list(APPEND FERGUARD_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/pipeline.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/privatizer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/video.cpp)

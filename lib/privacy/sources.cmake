@@ -1,0 +1,3 @@
+list(APPEND FERGUARD_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/baselines.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/face_region.cpp)
