@@ -26,7 +26,7 @@ bool models_present() {
 }
 
 struct ConvCase {
-  int in, out, k, stride, pad, groups;
+  int in, out, k, stride, pad, groups, size;
 };
 
 class ConvGradient : public ::testing::TestWithParam<ConvCase> {};
@@ -34,10 +34,11 @@ class ConvGradient : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(ConvGradient, MatchesFloat64Reference) {
   const ConvCase c = GetParam();
   at::manual_seed(7);
-  const at::Tensor x = at::randn({2, c.in, 19, 19});
+  const at::Tensor x = at::randn({2, c.in, c.size, c.size + 1});
   const at::Tensor w = conv_weight_layout(at::randn({c.out, c.in / c.groups, c.k, c.k}));
   const at::Tensor b = at::randn({c.out});
-  const at::Tensor v = at::randn({2, c.out, (19 + 2 * c.pad - c.k) / c.stride + 1, (19 + 2 * c.pad - c.k) / c.stride + 1});
+  const at::Tensor v =
+      at::randn({2, c.out, (c.size + 2 * c.pad - c.k) / c.stride + 1, (c.size + 1 + 2 * c.pad - c.k) / c.stride + 1});
 
   const at::Tensor xf = x.clone().requires_grad_(true);
   const at::Tensor y = conv2d(xf, w, b, c.stride, c.pad, c.groups);
@@ -54,8 +55,10 @@ TEST_P(ConvGradient, MatchesFloat64Reference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvGradient,
-                         ::testing::Values(ConvCase{8, 16, 3, 1, 1, 1}, ConvCase{8, 16, 3, 2, 1, 1},
-                                           ConvCase{16, 16, 3, 1, 1, 16}, ConvCase{16, 8, 1, 1, 0, 1}));
+                         ::testing::Values(ConvCase{8, 16, 3, 1, 1, 1, 19}, ConvCase{8, 16, 3, 2, 1, 1, 19},
+                                           ConvCase{8, 16, 3, 2, 0, 1, 20}, ConvCase{16, 16, 3, 1, 1, 16, 19},
+                                           ConvCase{16, 16, 3, 2, 0, 16, 21}, ConvCase{16, 8, 1, 1, 0, 1, 19},
+                                           ConvCase{3, 8, 7, 2, 3, 1, 22}, ConvCase{8, 8, 1, 2, 0, 1, 18}));
 
 // A smooth synthetic face-sized image, values 0..255.
 Image synthetic(int size) {
