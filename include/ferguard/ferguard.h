@@ -17,6 +17,8 @@
 #include "ferguard/model/face_detector.h"
 #include "ferguard/model/face_analyzer.h"
 #include "ferguard/model/recognizer.h"
+#include "ferguard/audit/leakage.h"
+#include "ferguard/pipeline/pipeline.h"
 #include "ferguard/learn/pipeline.h"
 #include "ferguard/learn/report.h"
 #include "ferguard/learn/train.h"

@@ -14,8 +14,9 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
                   at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups) {
   static const bool use_onednn = at::hasMKLDNN();
   const c10::optional<at::Tensor> b = bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
-  // oneDNN's entry point has no autograd formula here: gradients take LibTorch's own path.
-  if (use_onednn && x.is_cpu() && x.scalar_type() == at::kFloat && !x.requires_grad() && !weight.requires_grad()) {
+  // Gradients with respect to the input flow through oneDNN too (MkldnnConvolutionBackward0, checked against
+  // at::conv2d in tests/cpp/model/test_differentiable.cpp); trainable weights take LibTorch's own path.
+  if (use_onednn && x.is_cpu() && x.scalar_type() == at::kFloat && !weight.requires_grad()) {
     return at::mkldnn_convolution(x.contiguous(at::MemoryFormat::ChannelsLast), weight, b, padding, stride, dilation,
                                   groups);
   }

@@ -16,3 +16,4 @@ list(APPEND FERGUARD_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_landmark.cpp
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_ssd.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ssd_postprocess.cpp)
+list(APPEND FERGUARD_SOURCES ${CMAKE_CURRENT_LIST_DIR}/differentiable.cpp)

@@ -46,8 +46,10 @@ struct PipelineOptions {
   std::string expression_model = "faceapi";
   /// Independent expression model reported beside it ("" = none).
   std::string second_expression_model = "emotion";
-  /// Optimisation steps per face (ferguard method).
-  int steps = 8;
+  /// Optimisation steps per face (ferguard method): enhancers and compensator together...
+  int steps = 6;
+  /// ...then compensator-only steps (these run the expression controller alone, so they are cheap).
+  int compensation_steps = 8;
   /// Side of the aligned working canvas, pixels.
   int canvas = 160;
   /// Low/high split: gaussian cut-off as a fraction of the Nyquist radius.

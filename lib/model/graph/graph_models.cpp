@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "detail/check.h"
+#include "model/differentiable.h"
 #include "model/faceapi_preprocess.h"
 #include "model/graph/tfjs_graph.h"
 #include "model/torch_runtime.h"
@@ -55,12 +56,23 @@ class GraphRunner {
                      crops[i].width(), crops[i].channels());
       items.push_back(resize_bilinear_legacy(image_to_tensor255(crops[i]), spec_.size, spec_.size));
     }
-    at::Tensor x = at::cat(items, 0) * spec_.scale;  // N x 3 x S x S
+    return graph_input(at::cat(items, 0));
+  }
+
+  // Nx3xSxS values 0..255 -> the NHWC tensor the graph is fed (scaled; grey for the emotion net). Differentiable.
+  at::Tensor graph_input(const at::Tensor& nchw255) const {
+    at::Tensor x = nchw255 * spec_.scale;
     if (spec_.grey) {
-      const at::Tensor w = at::tensor({0.2989f, 0.587f, 0.114f}).view({1, 3, 1, 1});
+      const at::Tensor w = at::tensor({0.2989f, 0.587f, 0.114f}, x.options()).view({1, 3, 1, 1});
       x = ((x * w).sum(1, /*keepdim=*/true) - 0.5) * 2.0;
     }
     return x.permute({0, 2, 3, 1}).contiguous();
+  }
+
+  // The output for a prepared batch with autograd on (no chunking; the caller's thread settings).
+  at::Tensor run_differentiable(const at::Tensor& nchw255) const {
+    const at::Tensor x = graph_input(nchw255);
+    return graph_->run({{spec_.input, x.to(device_)}}, {spec_.output})[0].reshape({x.size(0), -1});
   }
 
   // Runs `output` on the prepared NHWC batch, in chunks of max_batch.
@@ -92,6 +104,11 @@ std::vector<std::vector<float>> rows(const at::Tensor& t) {
   for (int64_t i = 0; i < c.size(0); ++i) out.emplace_back(c[i].data_ptr<float>(), c[i].data_ptr<float>() + c.size(1));
   return out;
 }
+
+// The emotion net's order: angry, disgust, fear, happy, sad, surprise, neutral.
+const Expression kEmotionOrder[7] = {Expression::angry, Expression::disgusted, Expression::fearful,
+                                     Expression::happy, Expression::sad,       Expression::surprised,
+                                     Expression::neutral};
 
 class GraphRecognizer final : public Recognizer {
  public:
@@ -130,14 +147,10 @@ class EmotionModel final : public ExpressionModel {
   }
   std::vector<ExpressionScores> predict(const std::vector<Image>& crops) const override {
     if (crops.empty()) return {};
-    // The net's order: angry, disgust, fear, happy, sad, surprise, neutral.
-    static const Expression kOrder[7] = {Expression::angry, Expression::disgusted, Expression::fearful,
-                                         Expression::happy, Expression::sad,       Expression::surprised,
-                                         Expression::neutral};
     std::vector<ExpressionScores> out;
     for (const auto& r : rows(runner_.run(runner_.prepare(crops)))) {
       ExpressionScores s;
-      for (int i = 0; i < 7; ++i) s.probs[static_cast<int>(kOrder[i])] = r[i];
+      for (int i = 0; i < 7; ++i) s.probs[static_cast<int>(kEmotionOrder[i])] = r[i];
       out.push_back(s);
     }
     return out;
@@ -147,7 +160,64 @@ class EmotionModel final : public ExpressionModel {
   GraphRunner runner_;
 };
 
+FaceBox to_box(const PixelRect& r) {
+  return FaceBox{float(r.x), float(r.y), float(r.width), float(r.height)};
+}
+
+class DifferentiableGraphRecognizer final : public DifferentiableRecognizer {
+ public:
+  DifferentiableGraphRecognizer(const std::string& name, const ModelOptions& o) : name_(name), runner_(name, o) {}
+  std::string name() const override { return name_; }
+  int input_size() const override { return runner_.spec().size; }
+  CropSpec crop(const std::vector<Point2f>& landmarks) const override {
+    return {to_box(landmark_square_crop(landmarks, runner_.spec().crop_scale)), false};
+  }
+  at::Tensor forward(const at::Tensor& crops255) const override { return runner_.run_differentiable(crops255); }
+  DistanceKind distance_kind() const override {
+    return name_ == "faceres" ? DistanceKind::euclidean : DistanceKind::cosine;
+  }
+  float threshold() const override {
+    return name_ == "faceres" ? GraphRecognizer::kFaceresThreshold : GraphRecognizer::kMobilefaceThreshold;
+  }
+
+ private:
+  std::string name_;
+  GraphRunner runner_;
+};
+
+class DifferentiableEmotion final : public DifferentiableModel {
+ public:
+  explicit DifferentiableEmotion(const ModelOptions& o) : runner_("emotion", o) {
+    std::vector<int64_t> index(7);
+    for (int i = 0; i < 7; ++i) index[static_cast<int>(kEmotionOrder[i])] = i;
+    index_ = at::tensor(index, at::kLong);
+  }
+  std::string name() const override { return "emotion"; }
+  int input_size() const override { return runner_.spec().size; }
+  CropSpec crop(const std::vector<Point2f>& landmarks) const override {
+    return {to_box(landmark_square_crop(landmarks, runner_.spec().crop_scale)), false};
+  }
+  // The graph ends in a softmax: log of its probabilities, reordered to ferguard's labels.
+  at::Tensor forward(const at::Tensor& crops255) const override {
+    const at::Tensor p = runner_.run_differentiable(crops255);
+    return at::log(p.clamp_min(1e-8)).index_select(1, index_.to(p.device()));
+  }
+
+ private:
+  GraphRunner runner_;
+  at::Tensor index_;
+};
+
 }  // namespace
+
+std::unique_ptr<DifferentiableRecognizer> make_graph_differentiable_recognizer(const std::string& name,
+                                                                               const ModelOptions& options) {
+  return std::make_unique<DifferentiableGraphRecognizer>(name, options);
+}
+
+std::unique_ptr<DifferentiableModel> make_graph_differentiable_expression_model(const ModelOptions& options) {
+  return std::make_unique<DifferentiableEmotion>(options);
+}
 
 std::unique_ptr<Recognizer> make_graph_recognizer(const std::string& name, const ModelOptions& options) {
   return std::make_unique<GraphRecognizer>(name, options);

@@ -7,6 +7,9 @@
 
 namespace ferguard::detail {
 
+class DifferentiableModel;
+class DifferentiableRecognizer;
+
 /// Faces per forward pass of faceres: measured with bench_graph_models on the 2-core VM, batch 4 runs at the
 /// per-face speed of batch 1 while batch 16 runs 5x slower per face (its 224x224x32 activations leave the caches).
 constexpr int kFaceresChunk = 4;
@@ -16,5 +19,10 @@ constexpr int kFaceresChunk = 4;
 std::unique_ptr<Recognizer> make_graph_recognizer(const std::string& name, const ModelOptions& options);
 /// The mini-Xception "emotion" net (64x64 grey), mapped to ferguard's label order.
 std::unique_ptr<ExpressionModel> make_graph_expression_model(const ModelOptions& options);
+
+/// The same nets with autograd on, for the privatizer's controllers (model/differentiable.h).
+std::unique_ptr<DifferentiableRecognizer> make_graph_differentiable_recognizer(const std::string& name,
+                                                                               const ModelOptions& options);
+std::unique_ptr<DifferentiableModel> make_graph_differentiable_expression_model(const ModelOptions& options);
 
 }  // namespace ferguard::detail

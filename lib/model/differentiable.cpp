@@ -1,0 +1,91 @@
+// face-api's recognition and expression nets as differentiable models, and the by-name factories.
+#include "model/differentiable.h"
+
+#include <ATen/ATen.h>
+
+#include "detail/check.h"
+#include "ferguard/face/face_crops.h"
+#include "model/faceapi_modules.h"
+#include "model/faceapi_preprocess.h"
+#include "model/graph/graph_models.h"
+#include "model/model_paths.h"
+#include "model/tfjs_weights.h"
+#include "model/torch_runtime.h"
+
+namespace ferguard::detail {
+
+at::Tensor DifferentiableRecognizer::distance(const at::Tensor& a, const at::Tensor& b) const {
+  if (distance_kind() == DistanceKind::cosine) {
+    const at::Tensor dot = (a * b).sum(1);
+    const at::Tensor norms = a.norm(2, 1) * b.norm(2, 1);
+    return 1.0 - dot / norms.clamp_min(1e-12);
+  }
+  return ((a - b).square().sum(1) + 1e-12).sqrt();
+}
+
+namespace {
+
+// Loads one face-api net on its device, frozen, in eval mode.
+template <typename Net>
+std::shared_ptr<Net> load_faceapi(const ModelOptions& o, const std::string& model) {
+  auto net = std::make_shared<Net>(TfjsWeights::load(model_manifest_path(o.faceapi_dir, model)));
+  net->eval();
+  net->to(parse_device(o.device));
+  return net;
+}
+
+class FaceApiRecognition final : public DifferentiableRecognizer {
+ public:
+  explicit FaceApiRecognition(const ModelOptions& o)
+      : net_(load_faceapi<RecognitionNetImpl>(o, "face_recognition_model")) {}
+  std::string name() const override { return "faceapi"; }
+  int input_size() const override { return 150; }
+  CropSpec crop(const std::vector<Point2f>& landmarks) const override {
+    return {recognition_crop_box(landmarks), true};
+  }
+  at::Tensor forward(const at::Tensor& crops255) const override { return net_->forward(faceapi_normalize(crops255)); }
+  DistanceKind distance_kind() const override { return DistanceKind::euclidean; }
+  float threshold() const override { return 0.6f; }  // face-api's FaceMatcher default, as the public recogniser
+
+ private:
+  std::shared_ptr<RecognitionNetImpl> net_;
+};
+
+class FaceApiExpression final : public DifferentiableModel {
+ public:
+  explicit FaceApiExpression(const ModelOptions& o)
+      : net_(load_faceapi<ExpressionNetImpl>(o, "face_expression_model")) {}
+  std::string name() const override { return "faceapi"; }
+  int input_size() const override { return 112; }
+  CropSpec crop(const std::vector<Point2f>& landmarks) const override {
+    return {expression_crop_box(landmarks), true};
+  }
+  at::Tensor forward(const at::Tensor& crops255) const override {
+    return at::log_softmax(net_->forward(faceapi_normalize(crops255)), 1);
+  }
+
+ private:
+  std::shared_ptr<ExpressionNetImpl> net_;
+};
+
+}  // namespace
+
+std::unique_ptr<DifferentiableRecognizer> make_differentiable_recognizer(const std::string& name,
+                                                                         const ModelOptions& options) {
+  options.validate();
+  if (name == "faceapi") return std::make_unique<FaceApiRecognition>(options);
+  if (name == "faceres" || name == "mobileface") return make_graph_differentiable_recognizer(name, options);
+  FERGUARD_CHECK(false, "recogniser '{}': unknown (known: faceapi, faceres, mobileface)", name);
+  return nullptr;
+}
+
+std::unique_ptr<DifferentiableModel> make_differentiable_expression_model(const std::string& name,
+                                                                          const ModelOptions& options) {
+  options.validate();
+  if (name == "faceapi") return std::make_unique<FaceApiExpression>(options);
+  if (name == "emotion") return make_graph_differentiable_expression_model(options);
+  FERGUARD_CHECK(false, "expression model '{}': unknown (known: faceapi, emotion)", name);
+  return nullptr;
+}
+
+}  // namespace ferguard::detail

@@ -1,0 +1,195 @@
+// The per-face optimisation: LibTorch autograd through the controllers, FFTW band projection of every update.
+#include "pipeline/privatizer.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "detail/check.h"
+#include "detail/hash_rng.h"
+#include "model/differentiable.h"
+#include "model/torch_runtime.h"
+#include "privacy/face_region.h"
+
+namespace ferguard::detail {
+namespace {
+
+at::Tensor to_at(const Tensor4& t) {
+  const Shape4& s = t.shape();
+  return at::from_blob(const_cast<float*>(t.data()), {s.n, s.c, s.h, s.w}, at::kFloat).clone();
+}
+
+Tensor4 to_t4(const at::Tensor& t) {
+  const at::Tensor c = t.detach().to(at::kCPU).to(at::kFloat).contiguous();
+  Tensor4 out(Shape4{int(c.size(0)), int(c.size(1)), int(c.size(2)), int(c.size(3))});
+  std::memcpy(out.data(), c.data_ptr<float>(), sizeof(float) * c.numel());
+  return out;
+}
+
+at::Tensor plane_tensor(const std::vector<float>& m, int side) {
+  return at::from_blob(const_cast<float*>(m.data()), {1, 1, side, side}, at::kFloat).clone();
+}
+
+// Bilinear resampling of `box` (canvas pixels) of x (1x3xSxS) to size x size. pad_centered: the box is first
+// zero-padded to a square around its centre (face-api's padToSquare), so the outside of the box reads as zeros.
+at::Tensor resample(const at::Tensor& x, const FaceBox& box, const CropSpec& spec, int size) {
+  const double side = x.size(3);
+  const double cx = box.x + 0.5 * box.width, cy = box.y + 0.5 * box.height;
+  const double w = spec.pad_centered ? std::max(box.width, box.height) : box.width;
+  const double h = spec.pad_centered ? std::max(box.width, box.height) : box.height;
+  const at::Tensor t = (at::arange(size, at::kFloat) + 0.5) / size;  // output pixel centres in (0, 1)
+  const at::Tensor u = (cx - 0.5 * w) + t * w, v = (cy - 0.5 * h) + t * h;  // canvas pixels
+  const at::Tensor gx = (2.0 * u / side - 1.0).view({1, size}).expand({size, size});
+  const at::Tensor gy = (2.0 * v / side - 1.0).view({size, 1}).expand({size, size});
+  const at::Tensor grid = at::stack({gx, gy}, 2).unsqueeze(0);
+  at::Tensor out = at::grid_sampler(x, grid, /*bilinear*/ 0, /*zeros*/ 0, /*align_corners=*/false);
+  if (spec.pad_centered && box.width != box.height) {
+    const at::Tensor inside_x = (u >= box.x) & (u < box.x + box.width);
+    const at::Tensor inside_y = (v >= box.y) & (v < box.y + box.height);
+    out = out * (inside_y.view({size, 1}) & inside_x.view({1, size})).to(at::kFloat).view({1, 1, size, size});
+  }
+  return out;
+}
+
+FaceBox jittered(const FaceBox& b, CounterRng& rng, float amount) {
+  if (amount <= 0.0f) return b;
+  const float s = 1.0f + float(rng.sym(amount));
+  const float dx = float(rng.sym(amount)) * b.width, dy = float(rng.sym(amount)) * b.height;
+  const float w = b.width * s, h = b.height * s;
+  return {b.x + 0.5f * (b.width - w) + dx, b.y + 0.5f * (b.height - h) + dy, w, h};
+}
+
+at::Tensor rms(const at::Tensor& t) { return t.square().mean().sqrt(); }
+
+}  // namespace
+
+struct Privatizer::Impl {
+  std::vector<std::shared_ptr<const DifferentiableRecognizer>> controllers;
+  std::shared_ptr<const DifferentiableModel> expression;
+  FrequencySplitter splitter;
+  int threads;
+  PrivatizerTuning tuning;
+
+  // Low band of a 1x3xSxS tensor through the FFTW splitter.
+  at::Tensor lowpass(const at::Tensor& g) const { return to_at(splitter.lowpass(to_t4(g))); }
+
+  // One projected, normalised step of `d` along -g, then back into the ball of radius `budget`, RMS over the face
+  // mask (area `area`, a fraction of the canvas): budgets mean the typical change of a face pixel.
+  static void step(at::Tensor& d, const at::Tensor& g, float size, float budget, float area) {
+    const float n = rms(g).item<float>() / std::sqrt(area);
+    if (!(n > 0.0f) || budget <= 0.0f) return;
+    d = d - g * (size / n);
+    const float r = rms(d).item<float>() / std::sqrt(area);
+    if (r > budget) d = d * (budget / r);
+  }
+};
+
+Privatizer::Privatizer(std::vector<std::shared_ptr<const DifferentiableRecognizer>> controllers,
+                       std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
+                       PrivatizerTuning tuning)
+    : impl_(std::make_unique<Impl>(Impl{std::move(controllers), std::move(expression),
+                                        FrequencySplitter(split), threads, tuning})) {
+  FERGUARD_CHECK(!impl_->controllers.empty(), "privatizer: expected at least one identity controller");
+  FERGUARD_CHECK(impl_->expression != nullptr, "privatizer: expected an expression controller");
+}
+
+Privatizer::~Privatizer() = default;
+
+PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* state) const {
+  const Shape4& s = rq.canvas.shape();
+  FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == s.w && s.h >= 16, "privatizer canvas: expected 1x3xSxS, S >= 16, got {}",
+                 s.str());
+  FERGUARD_CHECK(rq.steps >= 0, "privatizer steps: expected >= 0, got {}", rq.steps);
+  const Impl& im = *impl_;
+  const PrivatizerTuning& tu = im.tuning;
+  const int side = s.w;
+  ScopedTorchThreads threads(im.threads);
+
+  const at::Tensor x0 = to_at(rq.canvas);
+  const at::Tensor mask = plane_tensor(face_mask(rq.landmarks, side), side);
+  const at::Tensor feature_mask = plane_tensor(expression_mask(rq.landmarks, side), side) * mask;
+  const float area = std::max(1e-3f, mask.mean().item<float>()), feature_area = std::max(1e-3f, feature_mask.mean().item<float>());
+
+  // Every model's crop box in canvas coordinates, from the canvas landmarks.
+  std::vector<CropSpec> specs;
+  for (const auto& c : im.controllers) specs.push_back(c->crop(rq.landmarks));
+  const CropSpec expr_spec = im.expression->crop(rq.landmarks);
+
+  std::vector<at::Tensor> e0;
+  at::Tensor logp0;
+  {
+    at::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < im.controllers.size(); ++i)
+      e0.push_back(im.controllers[i]->forward(resample(x0 * 255.0, specs[i].box, specs[i], im.controllers[i]->input_size())));
+    logp0 = im.expression->forward(resample(x0 * 255.0, expr_spec.box, expr_spec, im.expression->input_size()));
+  }
+  const at::Tensor p0 = logp0.exp();
+
+  auto init = [&](const Tensor4* t) { return t && t->shape() == s ? to_at(*t) : at::zeros_like(x0); };
+  at::Tensor d_low = init(state ? &state->low : nullptr), d_high = init(state ? &state->high : nullptr);
+  at::Tensor d_comp = init(state ? &state->compensation : nullptr);
+  const float b_low = tu.budget_low * rq.strength_low, b_high = tu.budget_high * rq.strength_high;
+  const float b_comp = tu.budget_compensation * rq.compensate;
+  const float target = 1.0f + std::max(rq.strength_low, rq.strength_high);
+  const bool enhance = b_low > 0.0f || b_high > 0.0f;
+
+  PrivatizeOutcome out;
+  out.controller_distance.assign(im.controllers.size(), 0.0f);
+  CounterRng rng(hash_tuple(rq.seed, 0x70726976ull));
+  // Phase 1 (steps): enhancers and compensator together. Phase 2 (compensation_steps): the compensator alone, on
+  // the expression controller only (cheap); the identity controllers look again every 4th step.
+  const int total = rq.steps + (b_comp > 0.0f ? rq.compensation_steps : 0);
+  for (int k = 0; k < total && (enhance || b_comp > 0.0f); ++k) {
+    const bool phase1 = k < rq.steps;
+    const bool watch = phase1 || (k - rq.steps) % 4 == 3;
+    const at::Tensor x = (x0 + mask * (d_low + d_high + d_comp)).clamp(0.0, 1.0).detach().requires_grad_(true);
+    const at::Tensor x255 = x * 255.0;
+    at::Tensor id_loss = at::zeros({}, at::kFloat);
+    bool met = true;
+    if (watch) {
+      for (std::size_t i = 0; i < im.controllers.size(); ++i) {
+        const auto& c = *im.controllers[i];
+        const at::Tensor e =
+            c.forward(resample(x255, jittered(specs[i].box, rng, tu.jitter), specs[i], c.input_size()));
+        const at::Tensor d = c.distance(e, e0[i]).sum();
+        out.controller_distance[i] = d.item<float>();
+        if (out.controller_distance[i] < target * c.threshold()) met = false;
+        id_loss = id_loss + at::relu(target * c.threshold() - d) / c.threshold();
+      }
+    }
+    const at::Tensor logp =
+        im.expression->forward(resample(x255, expr_spec.box, expr_spec, im.expression->input_size()));
+    const at::Tensor kl = (p0 * (logp0 - logp)).sum();
+    out.kl = kl.item<float>();
+    out.steps_run = k + 1;
+    if (met && (b_comp <= 0.0f || out.kl < 0.005f)) break;
+
+    const at::Tensor g_id = met ? at::zeros_like(x) : torch::autograd::grad({id_loss}, {x}, {}, true)[0];
+    const at::Tensor g_kl =
+        b_comp > 0.0f || tu.enhancer_kl > 0.0f ? torch::autograd::grad({kl}, {x})[0] : at::zeros_like(x);
+    if (phase1 && !met && enhance) {
+      const at::Tensor g = mask * (g_id + tu.enhancer_kl * g_kl);
+      const at::Tensor g_low = im.lowpass(g);
+      Impl::step(d_low, g_low, tu.step * b_low, b_low, area);
+      Impl::step(d_high, g - g_low, tu.step * b_high, b_high, area);
+    }
+    if (b_comp > 0.0f) {
+      // The compensator restores the expression; the identity controllers keep it from restoring the identity.
+      const at::Tensor g = feature_mask * (g_kl + (met ? 0.0 : 1.0) * g_id);
+      Impl::step(d_comp, g - im.lowpass(g), tu.step * b_comp, b_comp, feature_area);
+    }
+  }
+  // The band projections keep the changes in their bands; the low band stays low after the last step too.
+  const at::Tensor x = (x0 + mask * (d_low + d_high + d_comp)).clamp(0.0, 1.0);
+  out.delta = to_t4(x - x0);
+  if (state) {
+    state->low = to_t4(d_low);
+    state->high = to_t4(d_high);
+    state->compensation = to_t4(d_comp);
+  }
+  return out;
+}
+
+}  // namespace ferguard::detail

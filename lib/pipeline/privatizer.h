@@ -1,0 +1,80 @@
+#pragma once
+// The controlled enhancer and the feature compensator of one face, working on its aligned canvas. Private.
+//
+// The canvas x0 (1x3xSxS in [0, 1]) becomes x = clamp(x0 + m * (dL + dH + dC)), m the face mask:
+//  - dL lives in the low band and dH in the high band (every update is projected onto its band with the FFTW
+//    splitter); each has an RMS budget set by its strength. Both are steered by the identity controllers: every
+//    controller's embedding of x is pushed away from its embedding of x0 until the distance reaches a target of
+//    (1 + max(strength_low, strength_high)) times its threshold.
+//  - dC (the compensator) lives in the high band inside the brow, eye and mouth regions; it is steered by the
+//    expression controller (KL of its distribution on x from that on x0) with the identity controllers still
+//    watching, under its own budget.
+// Crops for every model are resampled from the canvas (bilinear, with each model's own crop geometry) and small
+// random shifts and scales of those crops at every step (seeded) keep the change from fitting one exact crop.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ferguard/face/face_types.h"
+#include "ferguard/frequency/frequency_splitter.h"
+#include "ferguard/types.h"
+
+namespace ferguard::detail {
+
+class DifferentiableModel;
+class DifferentiableRecognizer;
+
+/// The changes of one face, kept between the frames of a video track.
+struct PrivatizerState {
+  Tensor4 low, high, compensation;  ///< 1x3xSxS each, or empty
+};
+
+/// One face to privatize.
+struct PrivatizeRequest {
+  Tensor4 canvas;                          ///< 1x3xSxS in [0, 1]
+  std::vector<Point2f> landmarks;          ///< 68 landmarks in canvas coordinates
+  float strength_low = 0.0f, strength_high = 0.0f, compensate = 0.0f;
+  int steps = 8;                 ///< enhancer + compensator steps
+  int compensation_steps = 0;    ///< compensator-only steps after them
+  std::uint64_t seed = 0;
+};
+
+/// What came out.
+struct PrivatizeOutcome {
+  Tensor4 delta;                           ///< x - x0, 1x3xSxS ([0, 1] units), zero outside the face mask
+  int steps_run = 0;                       ///< steps taken (stops early once every target is met)
+  std::vector<float> controller_distance;  ///< each controller's distance x-x0 at the last step, in its units
+  float kl = 0.0f;                         ///< the expression controller's KL(x0 || x) at the last step
+};
+
+/// Budgets at strength 1 (RMS change of a face pixel, [0, 1] units) and the step rule. The defaults were chosen on
+/// the 22 sample faces (README, "Choosing the defaults"); exposed for tests and benchmarks.
+struct PrivatizerTuning {
+  float budget_low = 0.08f;
+  float budget_high = 0.03f;
+  float budget_compensation = 0.08f;
+  /// Step size as a fraction of the budget.
+  float step = 0.5f;
+  /// Crop jitter: shift as a fraction of the crop side, and relative scale.
+  float jitter = 0.03f;
+  /// Weight of the expression KL in the enhancers' own steps (0: identity only). 1 measured better than 0 and 3.
+  float enhancer_kl = 1.0f;
+};
+
+class Privatizer {
+ public:
+  /// Takes the controllers (at least one) and the expression controller. `threads`: LibTorch intra-op threads.
+  Privatizer(std::vector<std::shared_ptr<const DifferentiableRecognizer>> controllers,
+             std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
+             PrivatizerTuning tuning = {});
+  ~Privatizer();
+  /// Privatizes one face, starting from `state` when it holds changes of the canvas's size, and leaves the final
+  /// changes there. Throws InvalidArgument for a malformed request.
+  PrivatizeOutcome run(const PrivatizeRequest& request, PrivatizerState* state = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ferguard::detail
