@@ -170,7 +170,8 @@ void bind_pipeline(py::module_& m) {
                          "its identity leakage with independent auditors.")
       .def(py::init([](const std::string& method, float strength_low, float strength_high, float compensate,
                        const py::object& controllers, const py::object& auditors, const std::string& expression_model,
-                       const std::string& second_expression_model, const py::object& steps, const py::object& canvas,
+                       const std::string& second_expression_model, const py::object& steps,
+                       const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
                        const py::object& models) {
              PipelineOptions o;
@@ -184,6 +185,7 @@ void bind_pipeline(py::module_& m) {
              o.expression_model = expression_model;
              o.second_expression_model = second_expression_model;
              if (!steps.is_none()) o.steps = steps.cast<int>();
+             if (!compensation_steps.is_none()) o.compensation_steps = compensation_steps.cast<int>();
              if (!canvas.is_none()) o.canvas = canvas.cast<int>();
              o.seed = seed;
              o.threads = threads;
@@ -201,9 +203,9 @@ void bind_pipeline(py::module_& m) {
            py::arg("controllers") = PipelineOptions{}.controllers, py::arg("auditors") = PipelineOptions{}.auditors,
            py::arg("expression_model") = PipelineOptions{}.expression_model,
            py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,
-           py::arg("steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
+           py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
            py::arg("seed") = 0, py::arg("threads") = 1, py::arg("embeddings") = false, py::arg("models") = py::none(),
-           "method: ferguard, none, blur, pixelate or frequency. steps/canvas: None = the preset's (preset: None = "
+           "method: ferguard, none, blur, pixelate or frequency. steps/compensation_steps/canvas: None = the preset's (preset: None = "
            "'default', or 'fast'). An auditor may not be a controller (ValueError); missing model files raise "
            "ferguard.ModelError. embeddings=True exposes each auditor's embeddings in the results.")
       .def(

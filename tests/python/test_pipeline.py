@@ -138,7 +138,7 @@ def test_analyze_releases_the_gil(blur, sample1):
 @needs_models
 def test_option_errors():
     with pytest.raises(ValueError, match="faceres"):
-        ferguard.Pipeline(method="blur", controllers=["faceres"], auditors=["faceres"])
+        ferguard.Pipeline(method="ferguard", controllers=["faceres"], auditors=["faceres"])
     with pytest.raises(ValueError, match="sparkle"):
         ferguard.Pipeline(method="sparkle")
     with pytest.raises(ValueError, match="auditors"):

@@ -38,6 +38,7 @@ struct AnalyzeArgs {
   std::string expression_model = PipelineOptions{}.expression_model;
   std::string second_expression_model = PipelineOptions{}.second_expression_model;
   int steps = -1;
+  int compensation_steps = -1;
   std::int64_t seed = 0;
   int threads = 1;
   bool embeddings = false;
@@ -108,8 +109,12 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
   check_names(a.controllers, recognizer_names(), "--controllers", "recogniser");
   check_names(a.auditors, recognizer_names(), "--auditors", "recogniser");
   if (a.auditors.empty()) throw InvalidArgument("--auditors: expected at least one auditor");
+  // Controllers only steer the ferguard method; the baselines use none, so any recogniser may audit them.
+  const bool steered = a.sweep ? std::find(a.sweep_methods.begin(), a.sweep_methods.end(), "ferguard") !=
+                                     a.sweep_methods.end()
+                               : o.method == PrivacyMethod::ferguard;
   for (const std::string& n : a.auditors)
-    if (std::find(a.controllers.begin(), a.controllers.end(), n) != a.controllers.end())
+    if (steered && std::find(a.controllers.begin(), a.controllers.end(), n) != a.controllers.end())
       throw InvalidArgument(fmt::format(
           "--auditors: '{}' is also in --controllers; an auditor must be a recogniser the privatizer never used", n));
   o.controllers = a.controllers;
@@ -121,6 +126,7 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
   o.expression_model = a.expression_model;
   o.second_expression_model = a.second_expression_model;
   if (a.steps >= 0) o.steps = a.steps;
+  if (a.compensation_steps >= 0) o.compensation_steps = a.compensation_steps;
   if (a.threads < 0) throw InvalidArgument(fmt::format("--threads: expected >= 0, got {}", a.threads));
   if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
   if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
@@ -405,6 +411,8 @@ void add_analyze_command(CLI::App& app) {
                   "Independent expression model reported beside it ('' = none)")
       ->capture_default_str();
   cmd->add_option("--steps", a->steps, "Optimisation steps per face (ferguard method; default: the preset's)");
+  cmd->add_option("--compensation-steps", a->compensation_steps,
+                  "Compensator-only steps per face after --steps (ferguard method; default: the preset's)");
   cmd->add_option("--seed", a->seed, "Random seed (the same options give the same bytes)")->capture_default_str();
   cmd->add_option("--threads", a->threads, "LibTorch threads (0 = one per core)")->capture_default_str();
   cmd->add_flag("--embeddings", a->embeddings,
