@@ -343,6 +343,9 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
     }
   }
   progress.finish();
+  // The baselines report no controllers; the sweep's header names those of its ferguard points.
+  if (std::find(a.sweep_methods.begin(), a.sweep_methods.end(), "ferguard") != a.sweep_methods.end())
+    info.controllers = base.controllers;
   std::vector<std::string> inputs;
   for (const AnalyzeInput& in : images) inputs.push_back(in.path);
   detail::write_file_atomically(out_file(a, "sweep.json"), with_run(sweep_json(points, info), inputs, errors));
