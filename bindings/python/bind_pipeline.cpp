@@ -65,11 +65,14 @@ py::dict face_dict(const FaceResult& f, bool embeddings) {
   d["track"] = f.track;
   d["status"] = to_string(f.status);
   d["reason"] = f.reason;
-  d["expression"] = expression_dict(f.expression);
-  d["original_expression"] = expression_dict(f.original_expression);
-  d["second_expression"] = f.has_second ? py::object(expression_dict(f.second_expression)) : py::none();
-  d["second_original_expression"] =
-      f.has_second ? py::object(expression_dict(f.second_original_expression)) : py::none();
+  const bool rated = f.status == FaceStatus::privatized;  // nothing is predicted on a masked face
+  auto maybe = [](bool present, const ExpressionScores& s) {
+    return present ? py::object(expression_dict(s)) : py::object(py::none());
+  };
+  d["expression"] = maybe(rated, f.expression);
+  d["original_expression"] = maybe(rated, f.original_expression);
+  d["second_expression"] = maybe(rated && f.has_second, f.second_expression);
+  d["second_original_expression"] = maybe(rated && f.has_second, f.second_original_expression);
   py::list audits;
   for (const AuditResult& a : f.audits) {
     py::dict x;

@@ -52,10 +52,13 @@ Json face_json(const FaceResult& f, bool embeddings) {
   j["track"] = f.track;
   j["status"] = to_string(f.status);
   j["reason"] = f.reason;
-  j["expression"] = expression_json(f.expression);
-  j["original_expression"] = expression_json(f.original_expression);
-  j["second_expression"] = f.has_second ? expression_json(f.second_expression) : Json(nullptr);
-  j["second_original_expression"] = f.has_second ? expression_json(f.second_original_expression) : Json(nullptr);
+  // A masked face is never published, so nothing was predicted on it: null rather than made-up probabilities.
+  const bool rated = f.status == FaceStatus::privatized;
+  j["expression"] = rated ? expression_json(f.expression) : Json(nullptr);
+  j["original_expression"] = rated ? expression_json(f.original_expression) : Json(nullptr);
+  j["second_expression"] = rated && f.has_second ? expression_json(f.second_expression) : Json(nullptr);
+  j["second_original_expression"] =
+      rated && f.has_second ? expression_json(f.second_original_expression) : Json(nullptr);
   Json audits = Json::array();
   for (const AuditResult& a : f.audits) {
     Json x;

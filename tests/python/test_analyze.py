@@ -57,9 +57,9 @@ def test_folder_outputs_and_schema(cli, tmp_path, small_sample):
     assert len(report["faces"]) == 3
     for face in report["faces"]:
         assert len(face["landmarks"]) == 68 and len(face["landmarks"][0]) == 2
-        assert set(face["expression"]["probabilities"]) == set(ferguard.expression_names())
         assert face["seconds"] == 0  # --no-timing
         if face["status"] == "privatized":
+            assert set(face["expression"]["probabilities"]) == set(ferguard.expression_names())
             assert [a["auditor"] for a in face["audits"]] == ["faceres"]
             assert "original_embedding" not in face["audits"][0]
     assert json.loads((out / "empty.json").read_text())["faces"] == []

@@ -110,6 +110,8 @@ TEST(AnalysisJson, HasTheSchemaFields) {
   const Json& m = j["faces"][1];
   EXPECT_EQ(m["status"], "masked");
   EXPECT_EQ(m["reason"], "face too small");
+  EXPECT_TRUE(m["expression"].is_null());
+  EXPECT_TRUE(m["original_expression"].is_null());
   EXPECT_TRUE(m["second_expression"].is_null());
   EXPECT_TRUE(m["audits"].empty());
 }
