@@ -75,14 +75,41 @@ struct Privatizer::Impl {
   // Low band of a 1x3xSxS tensor through the FFTW splitter.
   at::Tensor lowpass(const at::Tensor& g) const { return to_at(splitter.lowpass(to_t4(g))); }
 
-  // One projected, normalised step of `d` along -g, then back into the ball of radius `budget`, RMS over the face
-  // mask (area `area`, a fraction of the canvas): budgets mean the typical change of a face pixel.
-  static void step(at::Tensor& d, const at::Tensor& g, float size, float budget, float area) {
-    const float n = rms(g).item<float>() / std::sqrt(area);
-    if (!(n > 0.0f) || budget <= 0.0f) return;
-    d = d - g * (size / n);
-    const float r = rms(d).item<float>() / std::sqrt(area);
-    if (r > budget) d = d * (budget / r);
+  // Onto the band: the low or the high band of the FFTW split.
+  at::Tensor project(const at::Tensor& t, bool low) const {
+    const at::Tensor l = lowpass(t);
+    return low ? l : t - l;
+  }
+
+  // One stream's change d = P(region * u): u is free, region confines it and P (this stream's band of the FFTW split,
+  // the spectrum times H or 1 - H) puts it in the band, so d is in the band by construction, never re-filtered.
+  struct Stream {
+    at::Tensor u, d;
+    at::Tensor region;
+    float area;  // region's mean over the canvas
+    bool low;
+  };
+
+  Stream stream(const at::Tensor& u, const at::Tensor& region, bool low) const {
+    Stream st{u, at::Tensor(), region, std::max(1e-3f, region.mean().item<float>()), low};
+    st.d = project(region * u, low);
+    return st;
+  }
+
+  // One normalised step of u along -dL/du = -region * P(g) (P is self-adjoint), then u scaled back so that d is in
+  // the ball of radius `budget`, RMS over the region: a budget is the typical change of a pixel of the region.
+  void step(Stream& st, const at::Tensor& g, float size, float budget) const {
+    if (budget <= 0.0f) return;
+    const at::Tensor gu = st.region * project(g, st.low);
+    const float n = rms(gu).item<float>() / std::sqrt(st.area);
+    if (!(n > 0.0f)) return;
+    st.u = st.u - gu * (size / n);
+    st.d = project(st.region * st.u, st.low);
+    const float r = rms(st.d).item<float>() / std::sqrt(st.area);
+    if (r > budget) {
+      st.u = st.u * (budget / r);
+      st.d = st.d * (budget / r);
+    }
   }
 };
 
@@ -110,7 +137,6 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   const at::Tensor x0 = to_at(rq.canvas);
   const at::Tensor mask = plane_tensor(face_mask(rq.landmarks, side), side);
   const at::Tensor feature_mask = plane_tensor(expression_mask(rq.landmarks, side), side) * mask;
-  const float area = std::max(1e-3f, mask.mean().item<float>()), feature_area = std::max(1e-3f, feature_mask.mean().item<float>());
 
   // Every model's crop box in canvas coordinates, from the canvas landmarks.
   std::vector<CropSpec> specs;
@@ -128,8 +154,9 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   const at::Tensor p0 = logp0.exp();
 
   auto init = [&](const Tensor4* t) { return t && t->shape() == s ? to_at(*t) : at::zeros_like(x0); };
-  at::Tensor d_low = init(state ? &state->low : nullptr), d_high = init(state ? &state->high : nullptr);
-  at::Tensor d_comp = init(state ? &state->compensation : nullptr);
+  Impl::Stream low = im.stream(init(state ? &state->low : nullptr), mask, true);
+  Impl::Stream high = im.stream(init(state ? &state->high : nullptr), mask, false);
+  Impl::Stream comp = im.stream(init(state ? &state->compensation : nullptr), feature_mask, false);
   const float b_low = tu.budget_low * rq.strength_low, b_high = tu.budget_high * rq.strength_high;
   const float b_comp = tu.budget_compensation * rq.compensate;
   const float target = 1.0f + std::max(rq.strength_low, rq.strength_high);
@@ -144,7 +171,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   for (int k = 0; k < total && (enhance || b_comp > 0.0f); ++k) {
     const bool phase1 = k < rq.steps;
     const bool watch = phase1 || (k - rq.steps) % 4 == 3;
-    const at::Tensor x = (x0 + mask * (d_low + d_high + d_comp)).clamp(0.0, 1.0).detach().requires_grad_(true);
+    const at::Tensor x = (x0 + low.d + high.d + comp.d).clamp(0.0, 1.0).detach().requires_grad_(true);
     const at::Tensor x255 = x * 255.0;
     at::Tensor id_loss = at::zeros({}, at::kFloat);
     bool met = true;
@@ -170,24 +197,22 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
     const at::Tensor g_kl =
         b_comp > 0.0f || tu.enhancer_kl > 0.0f ? torch::autograd::grad({kl}, {x})[0] : at::zeros_like(x);
     if (phase1 && !met && enhance) {
-      const at::Tensor g = mask * (g_id + tu.enhancer_kl * g_kl);
-      const at::Tensor g_low = im.lowpass(g);
-      Impl::step(d_low, g_low, tu.step * b_low, b_low, area);
-      Impl::step(d_high, g - g_low, tu.step * b_high, b_high, area);
+      const at::Tensor g = g_id + tu.enhancer_kl * g_kl;
+      im.step(low, g, tu.step * b_low, b_low);
+      im.step(high, g, tu.step * b_high, b_high);
     }
     if (b_comp > 0.0f) {
       // The compensator restores the expression; the identity controllers keep it from restoring the identity.
-      const at::Tensor g = feature_mask * (g_kl + (met ? 0.0 : 1.0) * g_id);
-      Impl::step(d_comp, g - im.lowpass(g), tu.step * b_comp, b_comp, feature_area);
+      const at::Tensor g = g_kl + (met ? 0.0 : 1.0) * g_id;
+      im.step(comp, g, tu.step * b_comp, b_comp);
     }
   }
-  // The band projections keep the changes in their bands; the low band stays low after the last step too.
-  const at::Tensor x = (x0 + mask * (d_low + d_high + d_comp)).clamp(0.0, 1.0);
+  const at::Tensor x = (x0 + low.d + high.d + comp.d).clamp(0.0, 1.0);
   out.delta = to_t4(x - x0);
   if (state) {
-    state->low = to_t4(d_low);
-    state->high = to_t4(d_high);
-    state->compensation = to_t4(d_comp);
+    state->low = to_t4(low.u);
+    state->high = to_t4(high.u);
+    state->compensation = to_t4(comp.u);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 #pragma once
 // The controlled enhancer and the feature compensator of one face, working on its aligned canvas. Private.
 //
-// The canvas x0 (1x3xSxS in [0, 1]) becomes x = clamp(x0 + m * (dL + dH + dC)), m the face mask:
-//  - dL lives in the low band and dH in the high band (every update is projected onto its band with the FFTW
-//    splitter); each has an RMS budget set by its strength. Both are steered by the identity controllers: every
+// The canvas x0 (1x3xSxS in [0, 1]) becomes x = clamp(x0 + dL + dH + dC):
+//  - dL lives in the low band and dH in the high band: each is P(m * u) for a free u, m the face mask and P its band
+//    of the FFTW split (the spectrum times H, or 1 - H), so it is in its band by construction and confined to the
+//    face up to the band's reach (a low-band change fades out a few pixels past the mask's feathered edge). Each
+//    has an RMS budget set by its strength. Both are steered by the identity controllers: every
 //    controller's embedding of x is pushed away from its embedding of x0 until the distance reaches a target of
 //    (1 + max(strength_low, strength_high)) times its threshold.
 //  - dC (the compensator) lives in the high band inside the brow, eye and mouth regions; it is steered by the
@@ -24,7 +26,7 @@ namespace ferguard::detail {
 class DifferentiableModel;
 class DifferentiableRecognizer;
 
-/// The changes of one face, kept between the frames of a video track.
+/// The changes of one face (the free u of each stream), kept between the frames of a video track.
 struct PrivatizerState {
   Tensor4 low, high, compensation;  ///< 1x3xSxS each, or empty
 };
@@ -41,7 +43,7 @@ struct PrivatizeRequest {
 
 /// What came out.
 struct PrivatizeOutcome {
-  Tensor4 delta;                           ///< x - x0, 1x3xSxS ([0, 1] units), zero outside the face mask
+  Tensor4 delta;                           ///< x - x0, 1x3xSxS ([0, 1] units), confined to the face (see above)
   int steps_run = 0;                       ///< steps taken (stops early once every target is met)
   std::vector<float> controller_distance;  ///< each controller's distance x-x0 at the last step, in its units
   float kl = 0.0f;                         ///< the expression controller's KL(x0 || x) at the last step
@@ -50,15 +52,15 @@ struct PrivatizeOutcome {
 /// Budgets at strength 1 (RMS change of a face pixel, [0, 1] units) and the step rule. The defaults were chosen on
 /// the 22 sample faces (README, "Choosing the defaults"); exposed for tests and benchmarks.
 struct PrivatizerTuning {
-  float budget_low = 0.08f;
-  float budget_high = 0.03f;
-  float budget_compensation = 0.08f;
+  float budget_low = 0.12f;
+  float budget_high = 0.04f;
+  float budget_compensation = 0.10f;
   /// Step size as a fraction of the budget.
-  float step = 0.5f;
+  float step = 1.0f;
   /// Crop jitter: shift as a fraction of the crop side, and relative scale.
   float jitter = 0.03f;
-  /// Weight of the expression KL in the enhancers' own steps (0: identity only). 1 measured better than 0 and 3.
-  float enhancer_kl = 1.0f;
+  /// Weight of the expression KL in the enhancers' own steps (0: identity only).
+  float enhancer_kl = 2.0f;
 };
 
 class Privatizer {

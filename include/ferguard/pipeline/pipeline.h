@@ -49,7 +49,7 @@ struct PipelineOptions {
   /// Optimisation steps per face (ferguard method): enhancers and compensator together...
   int steps = 6;
   /// ...then compensator-only steps (these run the expression controller alone, so they are cheap).
-  int compensation_steps = 8;
+  int compensation_steps = 16;
   /// Side of the aligned working canvas, pixels.
   int canvas = 160;
   /// Low/high split: gaussian cut-off as a fraction of the Nyquist radius.

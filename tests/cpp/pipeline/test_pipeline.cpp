@@ -1,0 +1,300 @@
+// The main job end to end on a committed sample photo (3 faces): options, baselines, fail-closed masking,
+// determinism, band control of the enhancers, leakage beside every face, video tracks.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "ferguard/error.h"
+#include "ferguard/frequency/frequency_splitter.h"
+#include "ferguard/io/image_io.h"
+#include "ferguard/model/face_analyzer.h"
+#include "ferguard/model/recognizer.h"
+#include "ferguard/pipeline/pipeline.h"
+#include "model/differentiable.h"
+#include "pipeline/privatizer.h"
+#include "privacy/face_region.h"
+
+namespace ferguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSample = std::string(FERGUARD_SOURCE_DIR) + "/tests/data/golden/faceapi/pixels/sample1.png";
+
+bool models_present() {
+  return fs::exists(fs::path(resolve_graph_models_dir()) / "faceres.json") &&
+         fs::exists(fs::path(resolve_models_dir()) / "face_recognition_model-weights_manifest.json");
+}
+
+#define REQUIRE_MODELS() \
+  if (!models_present()) GTEST_SKIP() << "models absent: run scripts/fetch_models.sh (make test does)"
+
+const Image& sample() {
+  static const Image im = read_image(kSample);
+  return im;
+}
+
+PipelineOptions quick(PrivacyMethod m) {
+  PipelineOptions o;
+  o.method = m;
+  o.steps = 2;
+  o.compensation_steps = 2;
+  return o;
+}
+
+TEST(PipelineOptions, RefusesAnAuditorThatIsAlsoAController) {
+  PipelineOptions o;
+  o.auditors = {"faceres", "mobileface"};  // mobileface steers by default
+  try {
+    o.validate();
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("'mobileface' is also a controller"), std::string::npos) << e.what();
+  }
+  o.method = PrivacyMethod::blur;  // baselines steer nothing: every recogniser may audit them
+  EXPECT_NO_THROW(o.validate());
+}
+
+TEST(PipelineOptions, NamesTheBadField) {
+  auto expect_bad = [](PipelineOptions o, const std::string& field) {
+    try {
+      o.validate();
+      ADD_FAILURE() << "expected InvalidArgument for " << field;
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  };
+  PipelineOptions o;
+  o.strength_low = 1.5f;
+  expect_bad(o, "strength_low");
+  o = {};
+  o.compensate = -0.1f;
+  expect_bad(o, "compensate");
+  o = {};
+  o.controllers = {"dlib"};
+  expect_bad(o, "controllers[0]");
+  o = {};
+  o.auditors = {};
+  expect_bad(o, "auditors");
+  o = {};
+  o.second_expression_model = "faceapi";
+  expect_bad(o, "second_expression_model");
+  o = {};
+  o.canvas = 8;
+  expect_bad(o, "canvas");
+  EXPECT_THROW(parse_privacy_method("mosaic"), InvalidArgument);
+  EXPECT_THROW(o.apply_preset("turbo"), InvalidArgument);
+  o.apply_preset("fast");
+  EXPECT_LT(o.steps, PipelineOptions{}.steps);
+  for (auto m : {PrivacyMethod::ferguard, PrivacyMethod::none, PrivacyMethod::blur, PrivacyMethod::pixelate,
+                 PrivacyMethod::frequency})
+    EXPECT_EQ(parse_privacy_method(to_string(m)), m);
+}
+
+TEST(Pipeline, NoneLeavesPixelsAndReportsFullLeakage) {
+  REQUIRE_MODELS();
+  const Pipeline p(quick(PrivacyMethod::none));
+  const AnalysisResult r = p.analyze(sample());
+  ASSERT_EQ(r.faces.size(), 3u);
+  EXPECT_EQ(r.private_image.pixels(), sample().pixels());
+  for (const FaceResult& f : r.faces) {
+    EXPECT_EQ(f.status, FaceStatus::privatized);
+    ASSERT_EQ(f.audits.size(), 1u);
+    EXPECT_EQ(f.audits[0].auditor, "faceres");
+    EXPECT_FLOAT_EQ(f.audits[0].distance, 0.0f);
+    EXPECT_TRUE(f.audits[0].match);
+    EXPECT_FLOAT_EQ(f.leakage, 1.0f);
+    EXPECT_EQ(f.expression.probs, f.original_expression.probs);
+    EXPECT_TRUE(f.has_second);
+    EXPECT_EQ(f.record().audits.size(), 1u);
+  }
+  EXPECT_EQ(p.info().method, "none");
+  EXPECT_TRUE(p.info().controllers.empty());  // nothing steered
+}
+
+TEST(Pipeline, NoFaceIsAnEmptyResultAndBadImagesAreTypedErrors) {
+  REQUIRE_MODELS();
+  const Pipeline p(quick(PrivacyMethod::none));
+  Image flat(120, 160, 3);
+  const AnalysisResult r = p.analyze(flat);
+  EXPECT_TRUE(r.faces.empty());
+  EXPECT_EQ(r.private_image.pixels(), flat.pixels());
+  EXPECT_THROW(p.analyze(Image()), InvalidArgument);
+  EXPECT_THROW(p.analyze(Image(10, 10, 1)), InvalidArgument);
+}
+
+TEST(Pipeline, FacesThatCannotBePrivatizedAreMaskedNotPublished) {
+  REQUIRE_MODELS();
+  PipelineOptions o = quick(PrivacyMethod::none);
+  o.min_face = 100000;
+  const AnalysisResult r = Pipeline(o).analyze(sample());
+  ASSERT_EQ(r.faces.size(), 3u);
+  for (const FaceResult& f : r.faces) {
+    EXPECT_EQ(f.status, FaceStatus::masked);
+    EXPECT_NE(f.reason.find("too small"), std::string::npos) << f.reason;
+    EXPECT_TRUE(f.audits.empty());
+    EXPECT_FALSE(f.record().privatized);
+    const int cx = int(f.face.box.x + f.face.box.width / 2), cy = int(f.face.box.y + f.face.box.height / 2);
+    EXPECT_EQ(r.private_image.at(cy, cx, 0), 128);
+    EXPECT_EQ(r.private_image.at(cy, cx, 2), 128);
+  }
+}
+
+TEST(Pipeline, FerguardChangesOnlyFacesDeterministicallyAndAuditsThem) {
+  REQUIRE_MODELS();
+  const Pipeline p(quick(PrivacyMethod::ferguard));
+  const AnalysisResult a = p.analyze(sample());
+  const AnalysisResult b = p.analyze(sample());
+  EXPECT_EQ(a.private_image.pixels(), b.private_image.pixels());  // same options, same bytes
+  ASSERT_EQ(a.faces.size(), 3u);
+  const Image& in = sample();
+  // Far from every face (the bottom rows, below all three) nothing changed.
+  for (int y = 1100; y < in.height(); y += 7)
+    for (int x = 0; x < in.width(); x += 11) ASSERT_EQ(a.private_image.at(y, x, 1), in.at(y, x, 1));
+  for (std::size_t i = 0; i < a.faces.size(); ++i) {
+    const FaceResult& f = a.faces[i];
+    ASSERT_EQ(f.audits.size(), 1u);
+    EXPECT_EQ(f.audits[0].auditor, "faceres");
+    EXPECT_EQ(f.audits[0].distance, b.faces[i].audits[0].distance);
+    EXPECT_GT(f.audits[0].distance, 0.0f);
+    EXPECT_FLOAT_EQ(f.leakage, f.audits[0].leakage);
+    EXPECT_FLOAT_EQ(f.audits[0].leakage, face_leakage(f.audits[0].distance, f.audits[0].threshold));
+    EXPECT_EQ(f.audits[0].match, f.audits[0].distance <= f.audits[0].threshold);
+    EXPECT_GT(f.seconds, 0.0);
+    // The face itself changed.
+    double diff = 0.0;
+    const FaceBox& bx = f.face.box;
+    for (int y = int(bx.y + bx.height * 0.3); y < int(bx.y + bx.height * 0.7); ++y)
+      for (int x = int(bx.x + bx.width * 0.3); x < int(bx.x + bx.width * 0.7); ++x)
+        diff += std::abs(int(a.private_image.at(y, x, 0)) - int(in.at(y, x, 0)));
+    EXPECT_GT(diff, 0.0);
+  }
+  const PipelineInfo info = p.info();
+  EXPECT_EQ(info.controllers, (std::vector<std::string>{"faceapi", "mobileface"}));
+  EXPECT_EQ(info.auditors, (std::vector<std::string>{"faceres"}));
+}
+
+// The privatizer on one real face's canvas.
+class PrivatizerOnAFace : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!models_present()) return;
+    const Face face = FaceAnalyzer().detect(sample()).at(0);
+    const PixelRect sq = landmark_square_crop(face.landmarks, 1.6f);
+    canvas_ = detail::Canvas{sq, 128};
+    request_.canvas = detail::read_canvas(sample(), canvas_);
+    for (const Point2f& q : face.landmarks) request_.landmarks.push_back(canvas_.to_canvas(q));
+    request_.steps = 3;
+    controllers_ = {detail::make_differentiable_recognizer("faceapi", {})};
+    expression_ = detail::make_differentiable_expression_model("faceapi", {});
+  }
+  // Fraction of the delta's energy above `cutoff` (an ideal filter: a true projection).
+  static double high_fraction(const Tensor4& d, double cutoff) {
+    SplitOptions ideal;
+    ideal.filter = FilterKind::ideal;
+    ideal.cutoff = cutoff;
+    const SplitResult s = FrequencySplitter(ideal).split(d);
+    double hi = 0, all = 0;
+    for (std::size_t i = 0; i < d.vector().size(); ++i) {
+      hi += double(s.high.vector()[i]) * s.high.vector()[i];
+      all += double(d.vector()[i]) * d.vector()[i];
+    }
+    return all > 0 ? hi / all : -1.0;
+  }
+  static detail::PrivatizeOutcome run(float low, float high, float comp) {
+    detail::Privatizer p(controllers_, expression_, split_, 1);
+    detail::PrivatizeRequest rq = request_;
+    rq.strength_low = low;
+    rq.strength_high = high;
+    rq.compensate = comp;
+    return p.run(rq);
+  }
+  static inline detail::Canvas canvas_;
+  static inline detail::PrivatizeRequest request_;
+  static inline SplitOptions split_;
+  static inline std::vector<std::shared_ptr<const detail::DifferentiableRecognizer>> controllers_;
+  static inline std::shared_ptr<const detail::DifferentiableModel> expression_;
+};
+
+TEST_F(PrivatizerOnAFace, ZeroStrengthChangesNothing) {
+  REQUIRE_MODELS();
+  const auto out = run(0.0f, 0.0f, 0.0f);
+  for (float v : out.delta.vector()) ASSERT_EQ(v, 0.0f);
+  EXPECT_EQ(out.steps_run, 0);
+}
+
+TEST_F(PrivatizerOnAFace, EachEnhancerStaysInItsBand) {
+  REQUIRE_MODELS();
+  const auto low = run(1.0f, 0.0f, 0.0f);
+  const auto high = run(0.0f, 1.0f, 0.0f);
+  // Every change is projected onto its band last (spectrum times H, or times 1 - H, H the gaussian mask of cut-off
+  // c = 0.1); only clamping to [0, 1] can move energy out of it. H < 1.2 % beyond 3c, 1 - H < 0.5 % below c / 3.
+  const double c = split_.cutoff;
+  EXPECT_LT(high_fraction(low.delta, 3 * c), 0.02);
+  EXPECT_GT(high_fraction(high.delta, c / 3), 0.98);
+  // A sanity check of the measure: the canvas itself has energy at both ends.
+  EXPECT_GT(high_fraction(request_.canvas, 3 * c), 0.0005);
+  EXPECT_GT(low.controller_distance.at(0), 0.0f);
+}
+
+TEST_F(PrivatizerOnAFace, BudgetsGrowWithStrengthAndChangesStayInTheFace) {
+  REQUIRE_MODELS();
+  auto rms = [](const Tensor4& d) {
+    double s = 0;
+    for (float v : d.vector()) s += double(v) * v;
+    return std::sqrt(s / d.vector().size());
+  };
+  const auto weak = run(0.2f, 0.2f, 0.0f);
+  const auto strong = run(1.0f, 1.0f, 0.0f);
+  EXPECT_GT(rms(strong.delta), rms(weak.delta));
+  // Confined to the face: outside the face mask only the band projection's fade-out remains.
+  const std::vector<float> m = detail::face_mask(request_.landmarks, 128);
+  double outside = 0, all = 0;
+  for (int c = 0; c < 3; ++c)
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const double v = strong.delta.plane(0, c)[i];
+      all += v * v;
+      if (m[i] == 0.0f) outside += v * v;
+    }
+  EXPECT_LT(outside, 0.05 * all);
+  // A budget of 0.08 + 0.03 per face pixel (RMS) bounds the change; the canvas is mostly face, so its RMS is lower.
+  EXPECT_LT(rms(strong.delta), 0.08 + 0.03);
+}
+
+TEST(VideoAnalyzer, TracksFacesAcrossFramesAndForgetsLostOnes) {
+  REQUIRE_MODELS();
+  const Pipeline p(quick(PrivacyMethod::blur));
+  VideoAnalyzer v(p);
+  const AnalysisResult f0 = v.next(sample());
+  ASSERT_EQ(f0.faces.size(), 3u);
+  std::vector<int> ids;
+  for (const auto& f : f0.faces) ids.push_back(f.track);
+  EXPECT_EQ(ids, (std::vector<int>{0, 1, 2}));
+  // The same scene shifted by 6 pixels: the same tracks continue.
+  const Image& in = sample();
+  Image shifted(in.height(), in.width(), 3);
+  for (int y = 0; y < in.height(); ++y)
+    for (int x = 6; x < in.width(); ++x)
+      for (int c = 0; c < 3; ++c) shifted.at(y, x, c) = in.at(y, x - 6, c);
+  const AnalysisResult f1 = v.next(shifted);
+  ASSERT_EQ(f1.faces.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    // Match by position: the face nearest to face i of the first frame keeps its id.
+    int best = -1;
+    float bd = 1e9f;
+    for (std::size_t j = 0; j < 3; ++j) {
+      const float d = std::abs(f1.faces[j].face.box.x - f0.faces[i].face.box.x - 6.0f);
+      if (d < bd) bd = d, best = int(j);
+    }
+    EXPECT_EQ(f1.faces[best].track, f0.faces[i].track);
+  }
+  // A frame without faces ends every track; faces after it start new ones.
+  EXPECT_TRUE(v.next(Image(100, 100, 3)).faces.empty());
+  const AnalysisResult f3 = v.next(sample());
+  for (const auto& f : f3.faces) EXPECT_GE(f.track, 3);
+  EXPECT_THROW(VideoAnalyzer(p, 1.5f), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace ferguard
