@@ -37,4 +37,7 @@ PYBIND11_MODULE(_core, m) {
   ferguard::python::bind_model(m);
 
   ferguard::python::bind_learn(m);
+
+  ferguard::python::bind_video(m);
+  ferguard::python::bind_pipeline(m);
 }

@@ -12,5 +12,6 @@ void add_dataset_command(CLI::App& app);
 void add_detect_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_analyze_command(CLI::App& app);
 
 }  // namespace ferguard::cli

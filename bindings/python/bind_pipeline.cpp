@@ -1,0 +1,265 @@
+// Python binding of the main job: Pipeline.analyze(HxWx3 uint8 array) -> AnalysisResult (privatized image and one
+// dict per face), summarize(results) -> dict, and the report writers. The GIL is released while a pipeline runs.
+// Identity embeddings reach Python only from a Pipeline made with embeddings=True.
+#include <fmt/format.h>
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "ferguard/pipeline/pipeline.h"
+#include "ferguard/pipeline/report.h"
+
+namespace ferguard::python {
+
+namespace {
+
+// A pipeline and whether its results may expose embeddings.
+struct PyPipeline {
+  std::unique_ptr<Pipeline> pipeline;
+  bool embeddings = false;
+};
+
+struct PyResult {
+  AnalysisResult result;
+  bool embeddings = false;
+};
+
+Image rgb_array(const py::array& array, const char* what) {
+  if (!array.dtype().is(py::dtype::of<std::uint8_t>()))
+    throw InvalidArgument(fmt::format("{}: expected an HxWx3 uint8 RGB array, got dtype {}", what,
+                                      py::str(array.dtype()).cast<std::string>()));
+  if (array.ndim() != 3 || array.shape(2) != 3) {
+    std::string shape;
+    for (py::ssize_t i = 0; i < array.ndim(); ++i) shape += (i ? "x" : "") + std::to_string(array.shape(i));
+    throw InvalidArgument(fmt::format("{}: expected an HxWx3 uint8 RGB array, got shape {}", what,
+                                      shape.empty() ? "()" : shape));
+  }
+  return array_to_image(array, what);
+}
+
+py::dict expression_dict(const ExpressionScores& s) {
+  py::dict probs;
+  for (int k = 0; k < kNumExpressions; ++k) probs[py::str(expression_names()[k])] = s.probs[k];
+  py::dict d;
+  d["label"] = expression_names()[static_cast<int>(s.label())];
+  d["probabilities"] = probs;
+  return d;
+}
+
+py::array_t<float> float_array(const std::vector<float>& v) {
+  py::array_t<float> out(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), out.mutable_data());
+  return out;
+}
+
+py::dict face_dict(const FaceResult& f, bool embeddings) {
+  py::dict d;
+  d["box"] = py::make_tuple(f.face.box.x, f.face.box.y, f.face.box.width, f.face.box.height);
+  d["score"] = f.face.score;
+  py::array_t<float> lm({static_cast<py::ssize_t>(f.face.landmarks.size()), py::ssize_t{2}});
+  float* dst = lm.mutable_data();
+  for (const Point2f& p : f.face.landmarks) {
+    *dst++ = p.x;
+    *dst++ = p.y;
+  }
+  d["landmarks"] = lm;
+  d["track"] = f.track;
+  d["status"] = to_string(f.status);
+  d["reason"] = f.reason;
+  const bool rated = f.status == FaceStatus::privatized;  // nothing is predicted on a masked face
+  auto maybe = [](bool present, const ExpressionScores& s) {
+    return present ? py::object(expression_dict(s)) : py::object(py::none());
+  };
+  d["expression"] = maybe(rated, f.expression);
+  d["original_expression"] = maybe(rated, f.original_expression);
+  d["second_expression"] = maybe(rated && f.has_second, f.second_expression);
+  d["second_original_expression"] = maybe(rated && f.has_second, f.second_original_expression);
+  py::list audits;
+  for (const AuditResult& a : f.audits) {
+    py::dict x;
+    x["auditor"] = a.auditor;
+    x["distance_kind"] = a.distance_kind == DistanceKind::euclidean ? "euclidean" : "cosine";
+    x["distance"] = a.distance;
+    x["threshold"] = a.threshold;
+    x["match"] = a.match;
+    x["leakage"] = a.leakage;
+    if (embeddings) {
+      x["original_embedding"] = float_array(a.original_embedding);
+      x["private_embedding"] = float_array(a.private_embedding);
+    }
+    audits.append(x);
+  }
+  d["audits"] = audits;
+  d["leakage"] = f.leakage;
+  d["seconds"] = f.seconds;
+  return d;
+}
+
+py::dict info_dict(const PipelineInfo& info) {
+  py::dict d;
+  d["method"] = info.method;
+  d["controllers"] = info.controllers;
+  d["auditors"] = info.auditors;
+  d["expression_model"] = info.expression_model;
+  d["second_expression_model"] = info.second_expression_model;
+  return d;
+}
+
+py::dict summary_dict(const RunSummary& s) {
+  py::dict d;
+  d["faces"] = s.faces;
+  d["masked"] = s.masked;
+  d["privatized"] = s.faces - s.masked;
+  d["agreement"] = s.agreement;
+  d["second_agreement"] = s.second_agreement < 0 ? py::object(py::none()) : py::object(py::float_(s.second_agreement));
+  d["mean_kl"] = s.mean_kl;
+  d["seconds_per_face"] = s.seconds_per_face;
+  py::list auditors;
+  for (const AuditorSummary& a : s.auditors) {
+    py::dict x;
+    x["auditor"] = a.auditor;
+    x["faces"] = a.faces;
+    x["chance"] = a.chance;
+    x["rank1_original"] = a.rank1_original;
+    x["rank1_private"] = a.rank1_private;
+    x["verification_rate"] = a.verification_rate;
+    x["leakage_ratio"] = a.leakage_ratio;
+    x["mean_distance"] = a.mean_distance;
+    x["threshold"] = a.threshold;
+    auditors.append(x);
+  }
+  d["auditors"] = auditors;
+  d["target_met"] = meets_target(s);
+  return d;
+}
+
+std::vector<std::string> string_list(const py::object& o, const char* what) {
+  if (py::isinstance<py::str>(o))
+    throw InvalidArgument(fmt::format("{}: expected a list of names, got the string '{}'", what,
+                                      o.cast<std::string>()));
+  return o.cast<std::vector<std::string>>();
+}
+
+}  // namespace
+
+void bind_pipeline(py::module_& m) {
+  py::class_<PyResult>(m, "AnalysisResult", "What Pipeline.analyze found in one image.")
+      .def_property_readonly(
+          "private_image", [](const PyResult& r) { return image_to_array(r.result.private_image); },
+          "HxWx3 uint8 RGB: the input with every face privatized or masked")
+      .def_property_readonly(
+          "faces",
+          [](const PyResult& r) {
+            py::list faces;
+            for (const FaceResult& f : r.result.faces) faces.append(face_dict(f, r.embeddings));
+            return faces;
+          },
+          "one dict per face: box, score, landmarks (68x2 float32), track, status, reason, expression and "
+          "original_expression ({label, probabilities}), second_expression and second_original_expression (None "
+          "without a second model), audits (auditor, distance_kind, distance, threshold, match, leakage; embeddings "
+          "only with Pipeline(embeddings=True)), leakage, seconds")
+      .def_property_readonly("seconds", [](const PyResult& r) { return r.result.seconds; })
+      .def(
+          "annotated", [](const PyResult& r) { return image_to_array(annotate(r.result.private_image, r.result)); },
+          "The privatized image with boxes, expressions, leakage and masked faces drawn on it.")
+      .def(
+          "__len__", [](const PyResult& r) { return r.result.faces.size(); }, "number of faces")
+      .def("__repr__", [](const PyResult& r) {
+        return fmt::format("AnalysisResult({}x{}, faces={}, seconds={:.3f})", r.result.private_image.width(),
+                           r.result.private_image.height(), r.result.faces.size(), r.result.seconds);
+      });
+
+  py::class_<PyPipeline>(m, "Pipeline",
+                         "ferguard's main job: detect faces, privatize each one, predict its expression and measure "
+                         "its identity leakage with independent auditors.")
+      .def(py::init([](const std::string& method, float strength_low, float strength_high, float compensate,
+                       const py::object& controllers, const py::object& auditors, const std::string& expression_model,
+                       const std::string& second_expression_model, const py::object& steps,
+                       const py::object& compensation_steps, const py::object& canvas,
+                       const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
+                       const py::object& models) {
+             PipelineOptions o;
+             o.method = parse_privacy_method(method);
+             if (!preset.is_none()) o.apply_preset(preset.cast<std::string>());
+             o.strength_low = strength_low;
+             o.strength_high = strength_high;
+             o.compensate = compensate;
+             o.controllers = string_list(controllers, "controllers");
+             o.auditors = string_list(auditors, "auditors");
+             o.expression_model = expression_model;
+             o.second_expression_model = second_expression_model;
+             if (!steps.is_none()) o.steps = steps.cast<int>();
+             if (!compensation_steps.is_none()) o.compensation_steps = compensation_steps.cast<int>();
+             if (!canvas.is_none()) o.canvas = canvas.cast<int>();
+             o.seed = seed;
+             o.threads = threads;
+             o.models.threads = threads;
+             if (!models.is_none()) o.models.faceapi_dir = py::str(models).cast<std::string>();
+             auto p = std::make_unique<PyPipeline>();
+             p->embeddings = embeddings;
+             py::gil_scoped_release release;
+             p->pipeline = std::make_unique<Pipeline>(std::move(o));
+             return p;
+           }),
+           py::kw_only(), py::arg("method") = "ferguard", py::arg("strength_low") = PipelineOptions{}.strength_low,
+           py::arg("strength_high") = PipelineOptions{}.strength_high,
+           py::arg("compensate") = PipelineOptions{}.compensate,
+           py::arg("controllers") = PipelineOptions{}.controllers, py::arg("auditors") = PipelineOptions{}.auditors,
+           py::arg("expression_model") = PipelineOptions{}.expression_model,
+           py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,
+           py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
+           py::arg("seed") = 0, py::arg("threads") = 1, py::arg("embeddings") = false, py::arg("models") = py::none(),
+           "method: ferguard, none, blur, pixelate or frequency. steps/compensation_steps/canvas: None = the preset's (preset: None = "
+           "'default', or 'fast'). An auditor may not be a controller (ValueError); missing model files raise "
+           "ferguard.ModelError. embeddings=True exposes each auditor's embeddings in the results.")
+      .def(
+          "analyze",
+          [](const PyPipeline& p, const py::array& image) {
+            const Image im = rgb_array(image, "image");
+            auto r = std::make_unique<PyResult>();
+            r->embeddings = p.embeddings;
+            {
+              py::gil_scoped_release release;
+              r->result = p.pipeline->analyze(im);
+            }
+            return r;
+          },
+          py::arg("image"), "Analyze an HxWx3 uint8 RGB array; returns an AnalysisResult.")
+      .def_property_readonly(
+          "info", [](const PyPipeline& p) { return info_dict(p.pipeline->info()); },
+          "what runs: method, controllers, auditors, expression_model, second_expression_model")
+      .def(
+          "to_json",
+          [](const PyPipeline& p, const PyResult& r, const std::string& input, int frame) {
+            ReportOptions o;
+            o.input = input;
+            o.frame = frame;
+            o.embeddings = p.embeddings && r.embeddings;
+            return analysis_json(r.result, p.pipeline->info(), o);
+          },
+          py::arg("result"), py::arg("input") = "", py::arg("frame") = -1,
+          "The result as the CLI's JSON report (schema ferguard.analysis/1).");
+
+  m.def(
+      "summarize",
+      [](const py::iterable& results) {
+        std::vector<FaceRecord> records;
+        for (const py::handle& h : results) {
+          if (!py::isinstance<PyResult>(h))
+            throw InvalidArgument(fmt::format("summarize: expected AnalysisResult objects from Pipeline.analyze, got {}",
+                                              py::str(py::type::of(h)).cast<std::string>()));
+          for (const FaceResult& f : h.cast<const PyResult&>().result.faces) records.push_back(f.record());
+        }
+        RunSummary s;
+        {
+          py::gil_scoped_release release;
+          s = summarize(records);
+        }
+        return summary_dict(s);
+      },
+      py::arg("results"),
+      "Summarise AnalysisResults: faces, masked, agreement, second_agreement (None without a second model), mean_kl, "
+      "seconds_per_face, target_met, and per auditor rank-1 re-identification (privatized faces against the gallery "
+      "of all originals), chance, verification rate and leakage ratio.");
+}
+
+}  // namespace ferguard::python

@@ -1,0 +1,74 @@
+// Python binding of the video I/O: VideoReader (iterable of HxWx3 uint8 RGB frames) and VideoWriter (a context
+// manager: the file appears on close(), an exception inside the with-block leaves no file).
+#include <fmt/format.h>
+
+#include "bindings.h"
+#include "ferguard/io/video_io.h"
+
+namespace ferguard::python {
+
+namespace {
+struct PyVideoWriter {
+  std::unique_ptr<VideoWriter> writer;
+  VideoWriter& get() {
+    if (!writer) throw InvalidArgument("VideoWriter: already discarded");
+    return *writer;
+  }
+};
+}  // namespace
+
+void bind_video(py::module_& m) {
+  py::class_<VideoReader>(m, "VideoReader", "Frames of a video file as HxWx3 uint8 RGB arrays (iterate over it).")
+      .def(py::init([](const py::object& path) {
+             const std::string p = py::str(path).cast<std::string>();
+             py::gil_scoped_release release;
+             return std::make_unique<VideoReader>(p);
+           }),
+           py::arg("path"), "Raises OSError (ferguard.IoError) naming the path if it cannot be opened or has no frame.")
+      .def_property_readonly("fps", &VideoReader::fps)
+      .def_property_readonly("width", &VideoReader::width)
+      .def_property_readonly("height", &VideoReader::height)
+      .def_property_readonly("frame_count", &VideoReader::frame_count, "as the container states it; -1 if unknown")
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", [](VideoReader& r) {
+        Image frame;
+        bool ok = false;
+        {
+          py::gil_scoped_release release;
+          ok = r.read(frame);
+        }
+        if (!ok) throw py::stop_iteration();
+        return image_to_array(frame);
+      });
+
+  py::class_<PyVideoWriter>(m, "VideoWriter",
+                            "Writes HxWx3 uint8 RGB frames to a video (mp4v); the file appears only on close(). As a "
+                            "context manager it closes on success and drops the temporary file on an exception.")
+      .def(py::init([](const py::object& path, int width, int height, double fps) {
+             auto w = std::make_unique<PyVideoWriter>();
+             w->writer = std::make_unique<VideoWriter>(py::str(path).cast<std::string>(), width, height, fps);
+             return w;
+           }),
+           py::arg("path"), py::arg("width"), py::arg("height"), py::arg("fps") = 25.0)
+      .def(
+          "write",
+          [](PyVideoWriter& w, const py::array& frame) {
+            const Image im = array_to_image(frame, "frame");
+            py::gil_scoped_release release;
+            w.get().write(im);
+          },
+          py::arg("frame"))
+      .def("close", [](PyVideoWriter& w) { w.get().close(); })
+      .def_property_readonly("frames", [](PyVideoWriter& w) { return w.get().frames(); })
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyVideoWriter& w, const py::object& type, const py::object&, const py::object&) {
+        if (type.is_none()) {
+          w.get().close();
+        } else {
+          w.writer.reset();  // removes the temporary file
+        }
+        return false;
+      });
+}
+
+}  // namespace ferguard::python

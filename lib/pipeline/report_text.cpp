@@ -1,0 +1,67 @@
+// The run summary as a plain-text table.
+#include <fmt/format.h>
+
+#include <string>
+
+#include "ferguard/pipeline/report.h"
+
+namespace ferguard {
+namespace {
+
+std::string percent(double v) { return fmt::format("{:.1f}%", 100.0 * v); }
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string format_summary(const RunSummary& s, const PipelineInfo& info) {
+  std::string out;
+  const int privatized = s.faces - s.masked;
+  out += fmt::format("method {}  controllers {}  expression model {}  independent model {}\n", info.method,
+                     join(info.controllers), info.expression_model,
+                     info.second_expression_model.empty() ? "-" : info.second_expression_model);
+  out += fmt::format("faces {}  privatized {}  masked {}  seconds per face {:.3f}\n\n", s.faces, privatized, s.masked,
+                     s.seconds_per_face);
+  if (privatized == 0) {
+    out += "no privatized face: nothing to rate\n";
+    out += fmt::format("TARGET NOT MET: rank-1 re-identification <= {} for every auditor while agreement >= {} "
+                       "(no faces)\n",
+                       percent(kTargetMaxRank1), percent(kTargetMinAgreement));
+    return out;
+  }
+
+  out += fmt::format("{:<12} {:>6} {:>8} {:>12} {:>11} {:>9} {:>14} {:>20}\n", "auditor", "faces", "chance",
+                     "R1 original", "R1 private", "verified", "leakage ratio", "mean dist/threshold");
+  for (const AuditorSummary& a : s.auditors) {
+    out += fmt::format("{:<12} {:>6} {:>8} {:>12} {:>11} {:>9} {:>14.3f} {:>20}\n", a.auditor, a.faces,
+                       percent(a.chance), percent(a.rank1_original), percent(a.rank1_private),
+                       percent(a.verification_rate), a.leakage_ratio,
+                       fmt::format("{:.3f} / {:.3f}", a.mean_distance, a.threshold));
+  }
+  out += "\n";
+  out += fmt::format("expression agreement  {} {}", info.expression_model, percent(s.agreement));
+  if (s.second_agreement >= 0)
+    out += fmt::format("   {} (independent) {}", info.second_expression_model, percent(s.second_agreement));
+  out += fmt::format("   mean KL(original||private) {:.4f} nats\n\n", s.mean_kl);
+
+  // The verdict, with the reason for each failing part.
+  const bool met = meets_target(s);
+  out += fmt::format("TARGET {}: rank-1 re-identification <= {} for every auditor while agreement >= {}\n",
+                     met ? "MET" : "NOT MET", percent(kTargetMaxRank1), percent(kTargetMinAgreement));
+  for (const AuditorSummary& a : s.auditors) {
+    out += fmt::format("  {:<12} rank-1 {:>7} {} {}\n", a.auditor, percent(a.rank1_private),
+                       a.rank1_private <= kTargetMaxRank1 ? "<=" : "> ", percent(kTargetMaxRank1));
+    if (a.chance > kTargetMaxRank1)
+      out += fmt::format("  {:<12} note: with {} face(s) chance alone is {}; the target needs a larger gallery\n", "",
+                         a.faces, percent(a.chance));
+  }
+  out += fmt::format("  {:<12} agreement {:>7} {} {}\n", info.expression_model, percent(s.agreement),
+                     s.agreement >= kTargetMinAgreement ? ">=" : "< ", percent(kTargetMinAgreement));
+  return out;
+}
+
+}  // namespace ferguard

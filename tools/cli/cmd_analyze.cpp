@@ -1,0 +1,447 @@
+// `ferguard analyze PATH... --out DIR`: the main job. Every face of every image (or video frame) is privatized,
+// its expression predicted and its identity leakage measured by auditors; per input it writes the privatized image,
+// an annotated copy and a JSON report, then a run summary. `--sweep` instead runs each method at several strengths
+// and writes the privacy/utility curve. A bad input is reported and skipped; the exit code is 1 at the end if any
+// input failed.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "analyze_inputs.h"
+#include "commands.h"
+#include "detail/atomic_file.h"
+#include "ferguard/ferguard.h"
+#include "ferguard/io/video_io.h"
+#include "ferguard/pipeline/pipeline.h"
+#include "ferguard/pipeline/report.h"
+#include "progress.h"
+
+namespace ferguard::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct AnalyzeArgs {
+  std::vector<std::string> paths;
+  std::string out;
+  std::string method = "ferguard";
+  float strength_low = PipelineOptions{}.strength_low;
+  float strength_high = PipelineOptions{}.strength_high;
+  float compensate = PipelineOptions{}.compensate;
+  std::string preset;
+  std::vector<std::string> controllers = PipelineOptions{}.controllers;
+  std::vector<std::string> auditors = PipelineOptions{}.auditors;
+  std::string expression_model = PipelineOptions{}.expression_model;
+  std::string second_expression_model = PipelineOptions{}.second_expression_model;
+  int steps = -1;
+  int compensation_steps = -1;
+  std::int64_t seed = 0;
+  int threads = 1;
+  bool embeddings = false;
+  bool sweep = false;
+  std::string sweep_strengths = "0,0.25,0.5,0.75,1";
+  std::vector<std::string> sweep_methods = {"ferguard", "blur", "pixelate", "frequency"};
+  int max_frames = 0;
+  bool quiet = false;
+  bool no_timing = false;
+};
+
+void check_unit(float v, const char* flag) {
+  if (!(v >= 0.0f && v <= 1.0f)) throw InvalidArgument(fmt::format("{}: expected a value in [0, 1], got {}", flag, v));
+}
+
+void check_names(const std::vector<std::string>& names, const std::vector<std::string>& known, const char* flag,
+                 const char* what) {
+  for (const std::string& n : names) {
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw InvalidArgument(fmt::format("{}: unknown {} '{}' (known: {})", flag, what, n, list));
+    }
+  }
+}
+
+std::vector<float> parse_strengths(const std::string& text) {
+  std::vector<float> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    float v = 0;
+    try {
+      std::size_t used = 0;
+      v = std::stof(item, &used);
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::logic_error&) {
+      throw InvalidArgument(
+          fmt::format("--sweep-strengths: expected comma-separated numbers in [0, 1] such as 0,0.5,1, got '{}'", text));
+    }
+    check_unit(v, "--sweep-strengths");
+    out.push_back(v);
+  }
+  if (out.empty()) throw InvalidArgument("--sweep-strengths: expected at least one strength");
+  return out;
+}
+
+// Options of the pipeline from the flags; every check names its flag.
+PipelineOptions to_options(const AnalyzeArgs& a) {
+  PipelineOptions o;
+  try {
+    o.method = parse_privacy_method(a.method);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--method: ") + e.what());
+  }
+  if (!a.preset.empty()) {
+    try {
+      o.apply_preset(a.preset);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--preset: ") + e.what());
+    }
+  }
+  check_unit(a.strength_low, "--strength-low");
+  check_unit(a.strength_high, "--strength-high");
+  check_unit(a.compensate, "--compensate");
+  o.strength_low = a.strength_low;
+  o.strength_high = a.strength_high;
+  o.compensate = a.compensate;
+  check_names(a.controllers, recognizer_names(), "--controllers", "recogniser");
+  check_names(a.auditors, recognizer_names(), "--auditors", "recogniser");
+  if (a.auditors.empty()) throw InvalidArgument("--auditors: expected at least one auditor");
+  // Controllers only steer the ferguard method; the baselines use none, so any recogniser may audit them.
+  const bool steered = a.sweep ? std::find(a.sweep_methods.begin(), a.sweep_methods.end(), "ferguard") !=
+                                     a.sweep_methods.end()
+                               : o.method == PrivacyMethod::ferguard;
+  for (const std::string& n : a.auditors)
+    if (steered && std::find(a.controllers.begin(), a.controllers.end(), n) != a.controllers.end())
+      throw InvalidArgument(fmt::format(
+          "--auditors: '{}' is also in --controllers; an auditor must be a recogniser the privatizer never used", n));
+  o.controllers = a.controllers;
+  o.auditors = a.auditors;
+  check_names({a.expression_model}, expression_model_names(), "--expression-model", "expression model");
+  if (!a.second_expression_model.empty())
+    check_names({a.second_expression_model}, expression_model_names(), "--second-expression-model",
+                "expression model");
+  o.expression_model = a.expression_model;
+  o.second_expression_model = a.second_expression_model;
+  if (a.steps >= 0) o.steps = a.steps;
+  if (a.compensation_steps >= 0) o.compensation_steps = a.compensation_steps;
+  if (a.threads < 0) throw InvalidArgument(fmt::format("--threads: expected >= 0, got {}", a.threads));
+  if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
+  if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
+  o.seed = static_cast<std::uint64_t>(a.seed);
+  o.threads = a.threads;
+  o.models.threads = a.threads;
+  o.validate();
+  return o;
+}
+
+std::string out_file(const AnalyzeArgs& a, const std::string& name) { return (fs::path(a.out) / name).string(); }
+
+void zero_timing(AnalysisResult& r) {
+  r.seconds = 0;
+  for (FaceResult& f : r.faces) f.seconds = 0;
+}
+
+std::string faces_text(std::size_t n) { return fmt::format("{} face{}", n, n == 1 ? "" : "s"); }
+
+// The run's records: image faces as they are; a video's faces once per track (its first privatized frame, or a masked
+// record if it was never privatized), so that re-identification is measured against a gallery of distinct faces
+// rather than of near-identical frames of one person.
+class Records {
+ public:
+  void add_image(const AnalysisResult& r) {
+    for (const FaceResult& f : r.faces) records_.push_back(f.record());
+  }
+  std::vector<FaceRecord>& all() { return records_; }
+
+ private:
+  std::vector<FaceRecord> records_;
+};
+
+class TrackRecords {
+ public:
+  void add(const AnalysisResult& r) {
+    for (const FaceResult& f : r.faces) {
+      if (f.track < 0) {  // untracked: every face counts
+        untracked_.push_back(f.record());
+        continue;
+      }
+      auto it = first_.find(f.track);
+      if (it == first_.end()) {
+        first_.emplace(f.track, f.record());
+      } else if (!it->second.privatized && f.status == FaceStatus::privatized) {
+        it->second = f.record();
+      }
+    }
+  }
+  void move_to(std::vector<FaceRecord>& out) {
+    for (auto& [track, rec] : first_) out.push_back(std::move(rec));
+    for (auto& rec : untracked_) out.push_back(std::move(rec));
+  }
+  int tracks() const { return static_cast<int>(first_.size()); }
+
+ private:
+  std::map<int, FaceRecord> first_;
+  std::vector<FaceRecord> untracked_;
+};
+
+void analyze_image(const AnalyzeArgs& a, const Pipeline& pipeline, const PipelineInfo& info, const AnalyzeInput& in,
+                   Records& records, Progress& progress) {
+  const Image image = read_image(in.path);
+  AnalysisResult r = pipeline.analyze(image);
+  if (a.no_timing) zero_timing(r);
+  ReportOptions ro;
+  ro.input = fs::path(in.path).filename().string();
+  ro.embeddings = a.embeddings;
+  const std::string json = analysis_json(r, info, ro);
+  const Image annotated = annotate(r.private_image, r);
+  write_image(out_file(a, in.stem + ".private.png"), r.private_image);
+  write_image(out_file(a, in.stem + ".annotated.png"), annotated);
+  detail::write_file_atomically(out_file(a, in.stem + ".json"), json);
+  records.add_image(r);
+  progress.input_done(in.path, faces_text(r.faces.size()));
+}
+
+void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const PipelineInfo& info, const AnalyzeInput& in,
+                   Records& records, Progress& progress) {
+  VideoReader reader(in.path);
+  const double fps = reader.fps() > 0 ? reader.fps() : 25.0;
+  VideoWriter private_video(out_file(a, in.stem + ".private.mp4"), reader.width(), reader.height(), fps);
+  VideoWriter annotated_video(out_file(a, in.stem + ".annotated.mp4"), reader.width(), reader.height(), fps);
+  VideoReportWriter report(out_file(a, in.stem + ".json"), info,
+                           {fs::path(in.path).filename().string(), reader.width(), reader.height(), fps, a.embeddings});
+  VideoAnalyzer analyzer(pipeline);
+  TrackRecords tracks;
+  const int total = a.max_frames > 0 && (reader.frame_count() < 0 || reader.frame_count() > a.max_frames)
+                        ? a.max_frames
+                        : reader.frame_count();
+  Image frame;
+  int n = 0, faces = 0;
+  while ((a.max_frames == 0 || n < a.max_frames) && reader.read(frame)) {
+    AnalysisResult r = analyzer.next(frame);
+    if (a.no_timing) zero_timing(r);
+    private_video.write(r.private_image);
+    annotated_video.write(annotate(r.private_image, r));
+    report.add(r, n);
+    tracks.add(r);
+    faces += static_cast<int>(r.faces.size());
+    progress.frame_done(in.path, n, total, faces);
+    ++n;
+  }
+  // All three appear together or not at all: a failure above leaves only temporaries, removed by the destructors.
+  private_video.close();
+  annotated_video.close();
+  report.close();
+  tracks.move_to(records.all());
+  progress.input_done(in.path, fmt::format("{} frames, {}, {} tracks", n, faces_text(faces), tracks.tracks()));
+}
+
+nlohmann::ordered_json errors_json(const std::vector<InputError>& errors) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const InputError& e : errors) list.push_back({{"input", e.path}, {"error", e.message}});
+  return list;
+}
+
+// The report's JSON with the run's inputs and errors added (key order kept).
+std::string with_run(const std::string& report, const std::vector<std::string>& inputs,
+                     const std::vector<InputError>& errors) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(report);
+  j["inputs"] = inputs;
+  j["errors"] = errors_json(errors);
+  return j.dump(2) + "\n";
+}
+
+void record_error(std::vector<InputError>& errors, Progress& progress, const std::string& path, const std::string& what) {
+  for (const InputError& e : errors)
+    if (e.path == path) return;
+  errors.push_back({path, what});
+  progress.note("ferguard: error: " + what);
+}
+
+template <typename Fn>
+void guarded(std::vector<InputError>& errors, Progress& progress, const std::string& path, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    record_error(errors, progress, path, e.what());
+  } catch (const std::exception& e) {  // OpenCV or the standard library: still one input's failure, not the run's
+    record_error(errors, progress, path, fmt::format("'{}': {}", path, e.what()));
+  }
+}
+
+int run_analyze(const AnalyzeArgs& a, const PipelineOptions& options, ExpandedInputs& expanded) {
+  std::vector<InputError>& errors = expanded.errors;
+  Progress progress(static_cast<int>(expanded.inputs.size()), a.quiet);
+  for (const InputError& e : errors) progress.note(fmt::format("ferguard: error: '{}': {}", e.path, e.message));
+  const Pipeline pipeline(options);
+  PipelineInfo info = pipeline.info();
+  Records records;
+  std::vector<std::string> inputs;
+  int done = 0;
+  for (const AnalyzeInput& in : expanded.inputs) {
+    inputs.push_back(in.path);
+    guarded(errors, progress, in.path, [&] {
+      if (in.video) {
+        analyze_video(a, pipeline, info, in, records, progress);
+      } else {
+        analyze_image(a, pipeline, info, in, records, progress);
+      }
+      ++done;
+    });
+  }
+  progress.finish();
+  RunSummary summary = summarize(records.all());
+  if (a.no_timing) summary.seconds_per_face = 0;
+  detail::write_file_atomically(out_file(a, "summary.json"), with_run(summary_json(summary, info), inputs, errors));
+  std::cout << format_summary(summary, info);
+  std::cout << fmt::format("\nwrote the outputs of {} input(s) and summary.json to {}\n", done, a.out);
+  return static_cast<int>(errors.size());
+}
+
+int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs& expanded) {
+  std::vector<InputError>& errors = expanded.errors;
+  const std::vector<float> strengths = parse_strengths(a.sweep_strengths);
+  for (const std::string& m : a.sweep_methods) {
+    try {
+      parse_privacy_method(m);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--sweep-methods: ") + e.what());
+    }
+  }
+  std::vector<AnalyzeInput> images;
+  for (const AnalyzeInput& in : expanded.inputs) {
+    if (in.video) {
+      if (!a.quiet) std::cerr << "ferguard: note: --sweep skips videos: " << in.path << "\n";
+    } else {
+      images.push_back(in);
+    }
+  }
+  Progress progress(static_cast<int>(images.size() * strengths.size() * a.sweep_methods.size()), a.quiet);
+  for (const InputError& e : errors) progress.note(fmt::format("ferguard: error: '{}': {}", e.path, e.message));
+  std::vector<SweepPoint> points;
+  PipelineInfo info;
+  for (const std::string& method : a.sweep_methods) {
+    for (float s : strengths) {
+      PipelineOptions o = base;
+      o.method = parse_privacy_method(method);
+      o.strength_low = o.strength_high = s;  // compensate stays as given
+      const Pipeline pipeline(o);
+      info = pipeline.info();
+      Records records;
+      for (const AnalyzeInput& in : images) {
+        guarded(errors, progress, in.path, [&] {
+          const AnalysisResult r = pipeline.analyze(read_image(in.path));
+          records.add_image(r);
+          progress.input_done(in.path, fmt::format("{} {:g}: {}", method, s, faces_text(r.faces.size())));
+        });
+      }
+      RunSummary summary = summarize(records.all());
+      if (a.no_timing) summary.seconds_per_face = 0;
+      points.push_back({method, s, summary});
+    }
+  }
+  progress.finish();
+  // The baselines report no controllers; the sweep's header names those of its ferguard points.
+  if (std::find(a.sweep_methods.begin(), a.sweep_methods.end(), "ferguard") != a.sweep_methods.end())
+    info.controllers = base.controllers;
+  std::vector<std::string> inputs;
+  for (const AnalyzeInput& in : images) inputs.push_back(in.path);
+  detail::write_file_atomically(out_file(a, "sweep.json"), with_run(sweep_json(points, info), inputs, errors));
+  std::vector<std::string> plotted;
+  for (const std::string& auditor : base.auditors) {
+    bool any = false;
+    for (const SweepPoint& p : points)
+      for (const AuditorSummary& s : p.summary.auditors) any = any || s.auditor == auditor;
+    if (!any) continue;  // no privatized face at all: nothing to plot
+    const std::string path = out_file(a, "sweep_" + auditor + ".png");
+    write_image(path, plot_sweep(points, auditor));
+    plotted.push_back(path);
+  }
+
+  // A compact table: one row per point.
+  std::string head = fmt::format("{:<10} {:>8} {:>7} {:>10} {:>10}", "method", "strength", "faces", "agreement",
+                                 "second");
+  for (const std::string& auditor : base.auditors) head += fmt::format(" {:>14}", "R1 " + auditor);
+  std::cout << head << "\n";
+  for (const SweepPoint& p : points) {
+    std::string row = fmt::format("{:<10} {:>8.2f} {:>7} {:>9.1f}% {:>10}", p.method, p.strength,
+                                  p.summary.faces - p.summary.masked, 100 * p.summary.agreement,
+                                  p.summary.second_agreement < 0
+                                      ? std::string("-")
+                                      : fmt::format("{:.1f}%", 100 * p.summary.second_agreement));
+    for (const std::string& auditor : base.auditors) {
+      std::string cell = "-";
+      for (const AuditorSummary& s : p.summary.auditors)
+        if (s.auditor == auditor) cell = fmt::format("{:.1f}%", 100 * s.rank1_private);
+      row += fmt::format(" {:>14}", cell);
+    }
+    std::cout << row << (meets_target(p.summary) ? "  target met" : "") << "\n";
+  }
+  std::cout << "\nwrote " << out_file(a, "sweep.json");
+  for (const std::string& p : plotted) std::cout << ", " << p;
+  std::cout << "\n";
+  return static_cast<int>(errors.size());
+}
+
+}  // namespace
+
+void add_analyze_command(CLI::App& app) {
+  auto a = std::make_shared<AnalyzeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "analyze", "Privatize every face of images, folders or videos; predict expressions and measure identity leakage");
+  cmd->add_option("paths", a->paths, "Images, folders (not recursive: images and videos in them) or videos")
+      ->required();
+  cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
+  cmd->add_option("--method", a->method, "ferguard, none, blur, pixelate or frequency")->capture_default_str();
+  cmd->add_option("--strength-low", a->strength_low, "Strength of the change to the low band, in [0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--strength-high", a->strength_high, "Strength of the change to the high band, in [0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--compensate", a->compensate, "Strength of the expression compensator, in [0, 1] (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--preset", a->preset, "default or fast (sets steps and canvas)");
+  cmd->add_option("--controllers", a->controllers, "Recognisers that steer the privatizer (faceapi, faceres, mobileface)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--auditors", a->auditors, "Recognisers that measure leakage; never a controller")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--expression-model", a->expression_model, "ferguard's expression model (faceapi, emotion)")
+      ->capture_default_str();
+  cmd->add_option("--second-expression-model", a->second_expression_model,
+                  "Independent expression model reported beside it ('' = none)")
+      ->capture_default_str();
+  cmd->add_option("--steps", a->steps, "Optimisation steps per face (ferguard method; default: the preset's)");
+  cmd->add_option("--compensation-steps", a->compensation_steps,
+                  "Compensator-only steps per face after --steps (ferguard method; default: the preset's)");
+  cmd->add_option("--seed", a->seed, "Random seed (the same options give the same bytes)")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "LibTorch threads (0 = one per core)")->capture_default_str();
+  cmd->add_flag("--embeddings", a->embeddings,
+                "Also write each auditor's identity embeddings into the JSON reports (off: they identify people)");
+  cmd->add_flag("--sweep", a->sweep,
+                "Run every method of --sweep-methods at every strength of --sweep-strengths on the images (videos are "
+                "skipped); writes sweep.json and sweep_<auditor>.png, no per-image files");
+  cmd->add_option("--sweep-strengths", a->sweep_strengths, "Comma-separated strengths in [0, 1] for --sweep")
+      ->capture_default_str();
+  cmd->add_option("--sweep-methods", a->sweep_methods, "Methods for --sweep")->delimiter(',')->capture_default_str();
+  cmd->add_option("--max-frames", a->max_frames, "At most this many frames per video (0 = all)")->capture_default_str();
+  cmd->add_flag("--quiet", a->quiet, "No progress on stderr (errors are still reported)");
+  cmd->add_flag("--no-timing", a->no_timing,
+                "Write every time as 0, so that two runs with the same options give identical files");
+  cmd->callback([a] {
+    const PipelineOptions options = to_options(*a);
+    ExpandedInputs expanded = expand_inputs(a->paths);
+    std::error_code ec;
+    fs::create_directories(a->out, ec);
+    if (ec || !fs::is_directory(a->out, ec))
+      throw IoError(fmt::format("--out '{}': cannot create the output folder ({})", a->out, ec.message()));
+    const int failed = a->sweep ? run_sweep(*a, options, expanded) : run_analyze(*a, options, expanded);
+    if (failed > 0)
+      throw Error(fmt::format("{} input(s) failed (listed in {}); the others were processed", failed,
+                              out_file(*a, a->sweep ? "sweep.json" : "summary.json")));
+  });
+}
+
+}  // namespace ferguard::cli
