@@ -30,6 +30,7 @@ build: setup configure
 
 demo: build
 	$(BUILD)/bin/ferguard demo --out demo_out
+	$(BUILD)/bin/ferguard analyze assets/faceapi/samples --out demo_out/analyze
 	$(BUILD)/bin/ferguard train --dataset synth:size=64 --preset quick --threads 2 --out demo_out/model \
 	  --epochs-controllers 8 --epochs-enhancers 3 --epochs-compensator 1 --epochs-fer 4 --epochs-attacker 8
 

@@ -19,6 +19,8 @@
 #include "ferguard/model/recognizer.h"
 #include "ferguard/audit/leakage.h"
 #include "ferguard/pipeline/pipeline.h"
+#include "ferguard/pipeline/report.h"
+#include "ferguard/io/video_io.h"
 #include "ferguard/learn/pipeline.h"
 #include "ferguard/learn/report.h"
 #include "ferguard/learn/train.h"

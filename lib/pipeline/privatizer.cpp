@@ -170,7 +170,9 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   const int total = rq.steps + (b_comp > 0.0f ? rq.compensation_steps : 0);
   for (int k = 0; k < total && (enhance || b_comp > 0.0f); ++k) {
     const bool phase1 = k < rq.steps;
-    const bool watch = phase1 || (k - rq.steps) % 4 == 3;
+    // Without enhancement there is no identity change to reach or keep: the compensator then only follows the
+    // expression (and finds nothing to restore), so strength 0 leaves the face unchanged.
+    const bool watch = enhance && (phase1 || (k - rq.steps) % 4 == 3);
     const at::Tensor x = (x0 + low.d + high.d + comp.d).clamp(0.0, 1.0).detach().requires_grad_(true);
     const at::Tensor x255 = x * 255.0;
     at::Tensor id_loss = at::zeros({}, at::kFloat);

@@ -32,9 +32,9 @@ std::string to_string(PrivacyMethod method);
 struct PipelineOptions {
   PrivacyMethod method = PrivacyMethod::ferguard;
   /// Strength of the change to the low band (mostly identity: shape, skin tone), in [0, 1]; 0 = unchanged.
-  float strength_low = 0.6f;
-  /// Strength of the change to the high band (edges), in [0, 1]; 0 = unchanged.
-  float strength_high = 0.4f;
+  float strength_low = 0.75f;
+  /// Strength of the change to the high band (edges), in [0, 1]; 0 = unchanged (both 0: the face is unchanged).
+  float strength_high = 0.75f;
   /// Strength of the feature compensator (restores the expression in the high band of brows, eyes and mouth), in
   /// [0, 1]; 0 = off.
   float compensate = 1.0f;

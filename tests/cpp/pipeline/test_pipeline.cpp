@@ -222,6 +222,10 @@ TEST_F(PrivatizerOnAFace, ZeroStrengthChangesNothing) {
   const auto out = run(0.0f, 0.0f, 0.0f);
   for (float v : out.delta.vector()) ASSERT_EQ(v, 0.0f);
   EXPECT_EQ(out.steps_run, 0);
+  // The compensator alone has nothing to restore, and must not change identity by itself.
+  const auto comp = run(0.0f, 0.0f, 1.0f);
+  for (float v : comp.delta.vector()) ASSERT_EQ(v, 0.0f);
+  EXPECT_LE(comp.steps_run, 1);
 }
 
 TEST_F(PrivatizerOnAFace, EachEnhancerStaysInItsBand) {
