@@ -40,13 +40,18 @@ void write_bytes(const std::string& path, const char* data, std::size_t size) {
     ::unlink(tmp.c_str());
     throw IoError(fmt::format("output '{}': close failed ({})", path, std::strerror(errno)));
   }
+  publish_file(tmp, path);
+}
+}  // namespace
+
+void publish_file(const std::string& tmp, const std::string& path) {
+  ::chmod(tmp.c_str(), 0644);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     throw IoError(fmt::format("output '{}': rename failed ({})", path, std::strerror(err)));
   }
 }
-}  // namespace
 
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   write_bytes(path, reinterpret_cast<const char*>(bytes.data()), bytes.size());

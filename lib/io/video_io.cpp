@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "detail/atomic_file.h"
 #include "detail/check.h"
 
 namespace ferguard {
@@ -193,13 +194,9 @@ void VideoWriter::close() {
     impl_->discard();
     throw IoError(fmt::format("output '{}': no frame was written", impl_->path));
   }
-  ::chmod(impl_->tmp.c_str(), 0644);
-  if (::rename(impl_->tmp.c_str(), impl_->path.c_str()) != 0) {
-    const int err = errno;
-    impl_->discard();
-    throw IoError(fmt::format("output '{}': rename failed ({})", impl_->path, std::strerror(err)));
-  }
-  impl_->tmp.clear();
+  const std::string tmp = impl_->tmp;
+  impl_->tmp.clear();  // from here on the temporary file is publish_file's to remove
+  detail::publish_file(tmp, impl_->path);
 }
 
 int VideoWriter::frames() const { return impl_->frames; }

@@ -244,13 +244,9 @@ void VideoReportWriter::close() {
     impl_->discard();
     throw IoError(fmt::format("output '{}': cannot finish writing", impl_->path));
   }
-  ::chmod(impl_->tmp.c_str(), 0644);
-  if (::rename(impl_->tmp.c_str(), impl_->path.c_str()) != 0) {
-    const int err = errno;
-    impl_->discard();
-    throw IoError(fmt::format("output '{}': rename failed ({})", impl_->path, std::strerror(err)));
-  }
-  impl_->tmp.clear();
+  const std::string tmp = impl_->tmp;
+  impl_->tmp.clear();  // from here on the temporary file is publish_file's to remove
+  detail::publish_file(tmp, impl_->path);
 }
 
 }  // namespace ferguard
