@@ -76,8 +76,8 @@ at::Tensor channel_vector(const at::Tensor& v, int64_t channels, const GraphNode
 
 // Fused post-ops of _FusedConv2D / FusedDepthwiseConv2dNative / _FusedMatMul. `y` is NCHW (4-D) or [N, C] (2-D);
 // extra arguments follow the op's two main inputs.
-at::Tensor apply_fused(const GraphNode& n, at::Tensor y, const Args& args) {
-  std::size_t next = 2;
+at::Tensor apply_fused(const GraphNode& n, at::Tensor y, const Args& args, std::size_t first = 0) {
+  std::size_t next = 2 + first;
   const int64_t channels = y.size(1);
   auto shape_like = [&](const at::Tensor& v) {
     return y.dim() == 4 ? v.reshape({1, -1, 1, 1}) : v.reshape({1, -1});
@@ -87,7 +87,8 @@ at::Tensor apply_fused(const GraphNode& n, at::Tensor y, const Args& args) {
                       n.name, n.op, what);
     return args[next++]->tensor;
   };
-  for (const std::string& f : n.fused_ops) {
+  for (std::size_t i = first; i < n.fused_ops.size(); ++i) {
+    const std::string& f = n.fused_ops[i];
     if (f == "BiasAdd") {
       y = y + shape_like(channel_vector(take("bias"), channels, n, "bias"));
     } else if (f == "FusedBatchNorm" || f == "FusedBatchNormV3") {
@@ -95,7 +96,7 @@ at::Tensor apply_fused(const GraphNode& n, at::Tensor y, const Args& args) {
       const double eps = n.numbers.count("epsilon") ? n.numbers.at("epsilon") : 0.001;
       y = (y - shape_like(mean)) * shape_like(at::rsqrt(var + eps) * scale) + shape_like(offset);
     } else if (f == "Relu") {
-      y = at::relu(y);
+      y = y.requires_grad() ? at::relu(y) : at::relu_(y);  // in place when no gradient needs the input
     } else if (f == "Relu6") {
       y = at::clamp(y, 0.0, 6.0);
     } else if (f == "Sigmoid") {
@@ -130,8 +131,15 @@ GraphValue convolution(const GraphNode& n, const Args& args, const at::Tensor& f
   } else {
     x = at::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, 0.0);
   }
-  at::Tensor y = conv2d(x, filter, at::Tensor(), s, padding, d, groups);
-  if (n.op == "_FusedConv2D" || n.op == "FusedDepthwiseConv2dNative") y = apply_fused(n, y, args);
+  const bool fused = n.op == "_FusedConv2D" || n.op == "FusedDepthwiseConv2dNative";
+  // A leading BiasAdd goes into the convolution itself (oneDNN adds it in the kernel).
+  at::Tensor bias;
+  if (fused && !n.fused_ops.empty() && n.fused_ops[0] == "BiasAdd") {
+    FERGUARD_CHECK_AS(args.size() > 2, ModelError, "node '{}' ({}): fused BiasAdd needs a bias argument", n.name, n.op);
+    bias = channel_vector(args[2]->tensor, filter.size(0), n, "bias");
+  }
+  at::Tensor y = conv2d(x, filter, bias, s, padding, d, groups);
+  if (fused) y = apply_fused(n, y, args, bias.defined() ? 1 : 0);
   return {y, true};
 }
 
@@ -203,8 +211,20 @@ GraphValue max_pool(const GraphNode& n, const Args& args) {
   at::Tensor x = to_nchw(*args[0], n);
   const auto k = spatial(n, "ksize", 1), s = spatial(n, "strides", 1);
   const auto pad = tf_padding(n, x.size(2), x.size(3), k[0], k[1]);
-  if (pad[0] || pad[1] || pad[2] || pad[3])
-    x = at::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, -std::numeric_limits<double>::infinity());
+  if (!(pad[0] || pad[1] || pad[2] || pad[3])) return {at::max_pool2d(x, k, s), true};
+  // Padding with -inf is what max_pool2d does itself: symmetric padding (at most half the window) as its padding
+  // argument, and padding only after the input as ceil mode (windows that start inside may run past the end).
+  // Both avoid copying the input into a padded tensor; anything else pads explicitly.
+  auto out_size = [](int64_t in, int64_t kk, int64_t st, int64_t p, bool ceil) {
+    return (in + 2 * p - kk + (ceil ? st - 1 : 0)) / st + 1;
+  };
+  const int64_t want_h = (x.size(2) + pad[0] + pad[1] - k[0]) / s[0] + 1, want_w = (x.size(3) + pad[2] + pad[3] - k[1]) / s[1] + 1;
+  if (pad[0] == pad[1] && pad[2] == pad[3] && 2 * pad[0] <= k[0] && 2 * pad[2] <= k[1])
+    return {at::max_pool2d(x, k, s, {pad[0], pad[2]}), true};
+  if (pad[0] == 0 && pad[2] == 0 && out_size(x.size(2), k[0], s[0], 0, true) == want_h &&
+      out_size(x.size(3), k[1], s[1], 0, true) == want_w)
+    return {at::max_pool2d(x, k, s, {0, 0}, {1, 1}, /*ceil_mode=*/true), true};
+  x = at::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, -std::numeric_limits<double>::infinity());
   return {at::max_pool2d(x, k, s), true};
 }
 

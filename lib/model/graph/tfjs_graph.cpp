@@ -201,6 +201,16 @@ void TfjsGraph::prepare() {
       prepared_[n.name] = torch_filter(n, c->second, source_);
     }
   }
+  // What run() needs per node without looking names up on every call.
+  inputs_.clear();
+  filters_.clear();
+  for (const GraphNode& n : nodes_) {
+    std::vector<std::size_t> in;
+    for (const auto& name : n.inputs) in.push_back(index_.at(name));
+    inputs_.push_back(std::move(in));
+    auto p = prepared_.find(n.name);
+    filters_.push_back(p == prepared_.end() ? at::Tensor() : p->second);
+  }
 }
 
 std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& feeds,
@@ -218,8 +228,14 @@ std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& 
     stack.pop_back();
     if (needed[i]) continue;
     needed[i] = 1;
-    for (const auto& in : nodes_[i].inputs) stack.push_back(index_.at(in));
+    for (std::size_t in : inputs_[i]) stack.push_back(in);
   }
+  // A value is released after its last consumer has run (outputs are kept), so activations do not pile up.
+  std::vector<std::size_t> last_use(nodes_.size(), 0);
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (needed[i])
+      for (std::size_t in : inputs_[i]) last_use[in] = std::max(last_use[in], i);
+  for (const auto& o : outputs) last_use[index_.at(o)] = nodes_.size();
   std::vector<GraphValue> values(nodes_.size());
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (!needed[i]) continue;
@@ -235,15 +251,16 @@ std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& 
       continue;
     }
     std::vector<const GraphValue*> args;
-    for (const auto& in : n.inputs) args.push_back(&values[index_.at(in)]);
-    auto p = prepared_.find(n.name);
+    for (std::size_t in : inputs_[i]) args.push_back(&values[in]);
     try {
-      values[i] = run_op(n, args, p == prepared_.end() ? at::Tensor() : p->second);
+      values[i] = run_op(n, args, filters_[i]);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
       throw ModelError(fmt::format("graph model '{}': node '{}' ({}) failed: {}", source_, n.name, n.op, e.what()));
     }
+    for (std::size_t in : inputs_[i])
+      if (last_use[in] == i && nodes_[in].op != "Const" && nodes_[in].op != "Placeholder") values[in] = GraphValue{};
   }
   std::vector<at::Tensor> result;
   for (const auto& o : outputs) result.push_back(to_logical(values[index_.at(o)]));

@@ -64,6 +64,8 @@ class TfjsGraph {
   std::map<std::string, std::size_t> index_;     // node name -> position in nodes_
   std::map<std::string, at::Tensor> constants_;  // Const node name -> value (TF layout)
   std::map<std::string, at::Tensor> prepared_;   // conv node name -> filter in torch layout
+  std::vector<std::vector<std::size_t>> inputs_;  // per node: positions of its inputs in nodes_
+  std::vector<at::Tensor> filters_;               // per node: prepared_ entry or undefined
   std::vector<std::string> placeholders_;
 };
 
