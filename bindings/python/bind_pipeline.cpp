@@ -172,7 +172,7 @@ void bind_pipeline(py::module_& m) {
                          "ferguard's main job: detect faces, privatize each one, predict its expression and measure "
                          "its identity leakage with independent auditors.")
       .def(py::init([](const std::string& method, float strength_low, float strength_high, float compensate,
-                       const py::object& controllers, const py::object& auditors, const std::string& expression_model,
+                       float budget_scale, const py::object& controllers, const py::object& auditors, const std::string& expression_model,
                        const std::string& second_expression_model, const py::object& steps,
                        const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
@@ -183,6 +183,7 @@ void bind_pipeline(py::module_& m) {
              o.strength_low = strength_low;
              o.strength_high = strength_high;
              o.compensate = compensate;
+             o.budget_scale = budget_scale;
              o.controllers = string_list(controllers, "controllers");
              o.auditors = string_list(auditors, "auditors");
              o.expression_model = expression_model;
@@ -203,6 +204,7 @@ void bind_pipeline(py::module_& m) {
            py::kw_only(), py::arg("method") = "ferguard", py::arg("strength_low") = PipelineOptions{}.strength_low,
            py::arg("strength_high") = PipelineOptions{}.strength_high,
            py::arg("compensate") = PipelineOptions{}.compensate,
+           py::arg("budget_scale") = PipelineOptions{}.budget_scale,
            py::arg("controllers") = PipelineOptions{}.controllers, py::arg("auditors") = PipelineOptions{}.auditors,
            py::arg("expression_model") = PipelineOptions{}.expression_model,
            py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,

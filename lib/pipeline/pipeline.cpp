@@ -86,6 +86,8 @@ void PipelineOptions::validate() const {
                  "PipelineOptions.second_expression_model: '{}' is ferguard's own expression model, not an "
                  "independent one",
                  expression_model);
+  FERGUARD_CHECK(budget_scale > 0.0f && budget_scale <= 10.0f, "PipelineOptions.budget_scale: expected (0, 10], got {}",
+                 budget_scale);
   FERGUARD_CHECK(steps >= 0 && steps <= 1000, "PipelineOptions.steps: expected 0..1000, got {}", steps);
   FERGUARD_CHECK(compensation_steps >= 0 && compensation_steps <= 1000,
                  "PipelineOptions.compensation_steps: expected 0..1000, got {}", compensation_steps);
@@ -132,8 +134,11 @@ Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
     for (const std::string& c : options.controllers)
       controllers.push_back(detail::make_differentiable_recognizer(c, mo));
     expression_controller = detail::make_differentiable_expression_model(options.expression_model, mo);
+    detail::PrivatizerTuning tuning;
+    tuning.budget_low *= options.budget_scale;
+    tuning.budget_high *= options.budget_scale;
     privatizer =
-        std::make_unique<detail::Privatizer>(controllers, expression_controller, split, options.threads);
+        std::make_unique<detail::Privatizer>(controllers, expression_controller, split, options.threads, tuning);
   }
   if (options.method == PrivacyMethod::frequency) splitter = std::make_unique<FrequencySplitter>(split);
 }

@@ -147,6 +147,8 @@ def test_option_errors():
         ferguard.Pipeline(method="blur", auditors="faceres")
     with pytest.raises(ValueError):
         ferguard.Pipeline(method="blur", preset="slowest")
+    with pytest.raises(ValueError, match="budget_scale"):
+        ferguard.Pipeline(method="blur", budget_scale=0.0)
 
 
 def test_summarize_rejects_other_objects():

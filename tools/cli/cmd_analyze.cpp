@@ -32,6 +32,7 @@ struct AnalyzeArgs {
   float strength_low = PipelineOptions{}.strength_low;
   float strength_high = PipelineOptions{}.strength_high;
   float compensate = PipelineOptions{}.compensate;
+  float budget_scale = PipelineOptions{}.budget_scale;
   std::string preset;
   std::vector<std::string> controllers = PipelineOptions{}.controllers;
   std::vector<std::string> auditors = PipelineOptions{}.auditors;
@@ -127,6 +128,9 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
   o.second_expression_model = a.second_expression_model;
   if (a.steps >= 0) o.steps = a.steps;
   if (a.compensation_steps >= 0) o.compensation_steps = a.compensation_steps;
+  if (!(a.budget_scale > 0.0f && a.budget_scale <= 10.0f))
+    throw InvalidArgument(fmt::format("--budget-scale: expected a value in (0, 10], got {}", a.budget_scale));
+  o.budget_scale = a.budget_scale;
   if (a.threads < 0) throw InvalidArgument(fmt::format("--threads: expected >= 0, got {}", a.threads));
   if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
   if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
@@ -414,6 +418,10 @@ void add_analyze_command(CLI::App& app) {
                   "Independent expression model reported beside it ('' = none)")
       ->capture_default_str();
   cmd->add_option("--steps", a->steps, "Optimisation steps per face (ferguard method; default: the preset's)");
+  cmd->add_option("--budget-scale", a->budget_scale,
+                  "Multiplies both enhancers' budgets (ferguard method): larger changes transfer further to unseen "
+                  "recognisers, at the cost of the picture")
+      ->capture_default_str();
   cmd->add_option("--compensation-steps", a->compensation_steps,
                   "Compensator-only steps per face after --steps (ferguard method; default: the preset's)");
   cmd->add_option("--seed", a->seed, "Random seed (the same options give the same bytes)")->capture_default_str();

@@ -38,6 +38,10 @@ struct PipelineOptions {
   /// Strength of the feature compensator (restores the expression in the high band of brows, eyes and mouth), in
   /// [0, 1]; 0 = off.
   float compensate = 1.0f;
+  /// Multiplies both enhancers' budgets at every strength (RMS change per face pixel at strength 1: 0.12 low band,
+  /// 0.04 high band). Above 1 the change is larger: it transfers further to recognisers the privatizer never saw, at
+  /// the cost of the picture and of the independent expression model's agreement (README, "Measured"). In (0, 10].
+  float budget_scale = 1.0f;
   /// Recognisers that steer the enhancer (never auditors).
   std::vector<std::string> controllers = {"faceapi", "mobileface"};
   /// Recognisers that measure leakage; none may also be a controller (InvalidArgument).

@@ -83,6 +83,9 @@ TEST(PipelineOptions, NamesTheBadField) {
   o = {};
   o.canvas = 8;
   expect_bad(o, "canvas");
+  o = {};
+  o.budget_scale = 0.0f;
+  expect_bad(o, "budget_scale");
   EXPECT_THROW(parse_privacy_method("mosaic"), InvalidArgument);
   EXPECT_THROW(o.apply_preset("turbo"), InvalidArgument);
   o.apply_preset("fast");
