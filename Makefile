@@ -48,6 +48,8 @@ bench: build
 	$(BUILD)/bin/bench_frequency
 	$(BUILD)/bin/bench_faceapi_nets
 	$(BUILD)/bin/bench_faceapi
+	$(BUILD)/bin/bench_graph_models
+	$(BUILD)/bin/bench_pipeline
 
 clean:
 	rm -rf $(BUILD)
