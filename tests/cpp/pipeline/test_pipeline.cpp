@@ -305,3 +305,25 @@ TEST(VideoAnalyzer, TracksFacesAcrossFramesAndForgetsLostOnes) {
 
 }  // namespace
 }  // namespace ferguard
+
+namespace ferguard {
+namespace {
+
+TEST(VideoAnalyzer, EachTrackContinuesFromItsPreviousChange) {
+  REQUIRE_MODELS();
+  const Pipeline p(quick(PrivacyMethod::ferguard));
+  // Without tracks the same frame gives the same bytes every time...
+  const AnalysisResult still = p.analyze(sample());
+  EXPECT_EQ(p.analyze(sample()).private_image.pixels(), still.private_image.pixels());
+  // ...a video's first frame is that same result, and its second frame starts from the first frame's change.
+  VideoAnalyzer v(p);
+  const AnalysisResult f0 = v.next(sample());
+  EXPECT_EQ(f0.private_image.pixels(), still.private_image.pixels());
+  const AnalysisResult f1 = v.next(sample());
+  ASSERT_EQ(f1.faces.size(), 3u);
+  EXPECT_NE(f1.private_image.pixels(), f0.private_image.pixels());
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(f1.faces[i].track, f0.faces[i].track);
+}
+
+}  // namespace
+}  // namespace ferguard
