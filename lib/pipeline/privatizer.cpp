@@ -96,11 +96,12 @@ struct Privatizer::Impl {
     return st;
   }
 
-  // One normalised step of u along -dL/du = -region * P(g) (P is self-adjoint), then u scaled back so that d is in
-  // the ball of radius `budget`, RMS over the region: a budget is the typical change of a pixel of the region.
-  void step(Stream& st, const at::Tensor& g, float size, float budget) const {
+  // One normalised step of u along -dL/du = -region * P(g) (P is self-adjoint; `pg` is P(g), the gradient already
+  // projected onto this stream's band), then u scaled back so that d is in the ball of radius `budget`, RMS over the
+  // region: a budget is the typical change of a pixel of the region.
+  void step(Stream& st, const at::Tensor& pg, float size, float budget) const {
     if (budget <= 0.0f) return;
-    const at::Tensor gu = st.region * project(g, st.low);
+    const at::Tensor gu = st.region * pg;
     const float n = rms(gu).item<float>() / std::sqrt(st.area);
     if (!(n > 0.0f)) return;
     st.u = st.u - gu * (size / n);
@@ -200,13 +201,14 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
         b_comp > 0.0f || tu.enhancer_kl > 0.0f ? torch::autograd::grad({kl}, {x})[0] : at::zeros_like(x);
     if (phase1 && !met && enhance) {
       const at::Tensor g = g_id + tu.enhancer_kl * g_kl;
-      im.step(low, g, tu.step * b_low, b_low);
-      im.step(high, g, tu.step * b_high, b_high);
+      const at::Tensor g_low = im.lowpass(g);  // one FFT pair serves both bands
+      im.step(low, g_low, tu.step * b_low, b_low);
+      im.step(high, g - g_low, tu.step * b_high, b_high);
     }
     if (b_comp > 0.0f) {
       // The compensator restores the expression; the identity controllers keep it from restoring the identity.
       const at::Tensor g = g_kl + (met ? 0.0 : 1.0) * g_id;
-      im.step(comp, g, tu.step * b_comp, b_comp);
+      im.step(comp, im.project(g, /*low=*/false), tu.step * b_comp, b_comp);
     }
   }
   const at::Tensor x = (x0 + low.d + high.d + comp.d).clamp(0.0, 1.0);
