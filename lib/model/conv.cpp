@@ -20,9 +20,10 @@ at::Tensor backward_weight(const at::Tensor& weight, std::int64_t groups) {
   static std::mutex mutex;
   static std::unordered_map<c10::TensorImpl*, std::pair<c10::weak_intrusive_ptr<c10::TensorImpl>, at::Tensor>> cache;
   std::lock_guard<std::mutex> lock(mutex);
-  for (auto it = cache.begin(); it != cache.end();) it = it->second.first.expired() ? cache.erase(it) : std::next(it);
   auto it = cache.find(weight.unsafeGetTensorImpl());
-  if (it != cache.end()) return it->second.second;
+  if (it != cache.end() && !it->second.first.expired()) return it->second.second;
+  // A miss (or a dead weight whose address was reused): drop every dead entry, then add this one.
+  for (it = cache.begin(); it != cache.end();) it = it->second.first.expired() ? cache.erase(it) : std::next(it);
   const std::int64_t out_c = weight.size(0), in_per_group = weight.size(1), kh = weight.size(2), kw = weight.size(3);
   const at::Tensor w = weight.contiguous()
                            .view({groups, out_c / groups, in_per_group, kh, kw})
