@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "detail/check.h"
+#include "detail/landmark_bounds.h"
 
 namespace ferguard {
 namespace {
@@ -45,14 +46,9 @@ PixelRect clip(const RectD& r, int image_width, int image_height) {
 
 RectD expression_rect(const std::vector<Point2f>& landmarks) {
   check_landmarks(landmarks, "expression crop");
-  double min_x = landmarks[0].x, max_x = min_x, min_y = landmarks[0].y, max_y = min_y;
-  for (const Point2f& p : landmarks) {
-    min_x = std::min<double>(min_x, p.x);
-    max_x = std::max<double>(max_x, p.x);
-    min_y = std::min<double>(min_y, p.y);
-    max_y = std::max<double>(max_y, p.y);
-  }
-  const double w = max_x - min_x, h = max_y - min_y;
+  const detail::LandmarkBounds b = detail::landmark_bounds(landmarks);
+  const double min_x = b.x0, min_y = b.y0;
+  const double w = double(b.x1) - b.x0, h = double(b.y1) - b.y0;
   return {min_x - 0.1 * w, min_y - 0.1 * h, 1.2 * w, 1.2 * h};
 }
 

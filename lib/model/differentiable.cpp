@@ -5,6 +5,7 @@
 
 #include "detail/check.h"
 #include "ferguard/face/face_crops.h"
+#include "ferguard/model/faceapi_nets.h"
 #include "model/faceapi_modules.h"
 #include "model/faceapi_preprocess.h"
 #include "model/graph/graph_models.h"
@@ -39,13 +40,13 @@ class FaceApiRecognition final : public DifferentiableRecognizer {
   explicit FaceApiRecognition(const ModelOptions& o)
       : net_(load_faceapi<RecognitionNetImpl>(o, "face_recognition_model")) {}
   std::string name() const override { return "faceapi"; }
-  int input_size() const override { return 150; }
+  int input_size() const override { return RecognitionNet::kInputSize; }
   CropSpec crop(const std::vector<Point2f>& landmarks) const override {
     return {recognition_crop_box(landmarks), true};
   }
   at::Tensor forward(const at::Tensor& crops255) const override { return net_->forward(faceapi_normalize(crops255)); }
   DistanceKind distance_kind() const override { return DistanceKind::euclidean; }
-  float threshold() const override { return 0.6f; }  // face-api's FaceMatcher default, as the public recogniser
+  float threshold() const override { return RecognitionNet::kMatchThreshold; }
 
  private:
   std::shared_ptr<RecognitionNetImpl> net_;
@@ -56,7 +57,7 @@ class FaceApiExpression final : public DifferentiableModel {
   explicit FaceApiExpression(const ModelOptions& o)
       : net_(load_faceapi<ExpressionNetImpl>(o, "face_expression_model")) {}
   std::string name() const override { return "faceapi"; }
-  int input_size() const override { return 112; }
+  int input_size() const override { return ExpressionNet::kInputSize; }
   CropSpec crop(const std::vector<Point2f>& landmarks) const override {
     return {expression_crop_box(landmarks), true};
   }

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "detail/check.h"
+#include "detail/landmark_bounds.h"
 #include "ferguard/face/face_crops.h"
 #include "ferguard/model/faceapi_nets.h"
 #include "ferguard/model/recognizer.h"
@@ -31,13 +32,7 @@ PixelRect landmark_square_crop(const std::vector<Point2f>& landmarks, float scal
   FERGUARD_CHECK(landmarks.size() == static_cast<std::size_t>(kNumFaceLandmarks),
                  "landmarks: expected {} points, got {}", kNumFaceLandmarks, landmarks.size());
   FERGUARD_CHECK(scale > 0.0f && std::isfinite(scale), "crop scale: expected > 0, got {}", scale);
-  float x0 = landmarks[0].x, x1 = x0, y0 = landmarks[0].y, y1 = y0;
-  for (const Point2f& p : landmarks) {
-    x0 = std::min(x0, p.x);
-    x1 = std::max(x1, p.x);
-    y0 = std::min(y0, p.y);
-    y1 = std::max(y1, p.y);
-  }
+  const auto [x0, y0, x1, y1] = detail::landmark_bounds(landmarks);
   // Rounding as JavaScript's Math.round (half up), so that the reference tooling makes the same rectangles.
   auto round_half_up = [](double v) { return static_cast<int>(std::floor(v + 0.5)); };
   const double cx = 0.5 * (double(x0) + x1), cy = 0.5 * (double(y0) + y1);
@@ -108,7 +103,7 @@ class FaceApiRecognizer final : public Recognizer {
   std::string name() const override { return "faceapi"; }
   int dim() const override { return kFaceDescriptorSize; }
   DistanceKind distance_kind() const override { return DistanceKind::euclidean; }
-  float threshold() const override { return 0.6f; }  // face-api's FaceMatcher default
+  float threshold() const override { return RecognitionNet::kMatchThreshold; }
   PixelRect crop_rect(const Face& face, int w, int h) const override {
     return recognition_crop(face.landmarks, w, h);
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "detail/check.h"
+#include "detail/landmark_bounds.h"
 
 namespace ferguard::detail {
 
@@ -96,13 +97,7 @@ void check_landmarks(const std::vector<Point2f>& p, int side) {
 
 std::vector<float> face_mask(const std::vector<Point2f>& p, int side, float feather) {
   check_landmarks(p, side);
-  float x0 = p[0].x, x1 = x0, y0 = p[0].y, y1 = y0;
-  for (const Point2f& q : p) {
-    x0 = std::min(x0, q.x);
-    x1 = std::max(x1, q.x);
-    y0 = std::min(y0, q.y);
-    y1 = std::max(y1, q.y);
-  }
+  const auto [x0, y0, x1, y1] = landmark_bounds(p);
   const double w = x1 - x0, h = y1 - y0;
   // The landmarks stop at the brows: reach up over the forehead, out over the cheeks and the ears' roots.
   const Point2f centre{float(0.5 * (x0 + x1)), float(0.5 * (y0 + y1) - 0.12 * h)};
@@ -161,15 +156,10 @@ void mask_face(Image& image, const FaceBox& box) {
 
 float landmark_box_side(const std::vector<Point2f>& p) {
   if (p.size() != std::size_t(kNumFaceLandmarks)) return 0.0f;
-  float x0 = p[0].x, x1 = x0, y0 = p[0].y, y1 = y0;
-  for (const Point2f& q : p) {
+  for (const Point2f& q : p)
     if (!std::isfinite(q.x) || !std::isfinite(q.y)) return 0.0f;
-    x0 = std::min(x0, q.x);
-    x1 = std::max(x1, q.x);
-    y0 = std::min(y0, q.y);
-    y1 = std::max(y1, q.y);
-  }
-  return std::min(x1 - x0, y1 - y0);
+  const LandmarkBounds b = landmark_bounds(p);
+  return std::min(b.x1 - b.x0, b.y1 - b.y0);
 }
 
 }  // namespace ferguard::detail

@@ -69,6 +69,8 @@ class ExpressionNet {
 class RecognitionNet {
  public:
   static constexpr int kInputSize = 150;
+  /// face-api's FaceMatcher threshold: descriptors within this Euclidean distance are the same person.
+  static constexpr float kMatchThreshold = 0.6f;
 
   /// Loads face_recognition_model-weights_manifest.json + .bin; same errors as ExpressionNet.
   explicit RecognitionNet(FaceNetOptions options = {});

@@ -26,11 +26,22 @@ struct GraphSpec {
   bool grey;               // collapse RGB to one grey channel, then (grey - 0.5) * 2
   float crop_scale;        // landmark_square_crop scale
   int chunk;               // faces per forward pass (measured: larger batches of faceres run slower per face)
+  // Recognisers only: embedding length, how embeddings are compared, verification threshold. The thresholds were
+  // calibrated on the 22 faces of face-api's sample photos by tools/eval/recognizer_sanity.py (README,
+  // "Recognisers"): the midpoint between the largest distance of a face to its own perturbed copies and the
+  // smallest distance between different faces, or the equal-error point when the two overlap.
+  int dim = 0;
+  DistanceKind distance = DistanceKind::euclidean;
+  float threshold = 0.0f;
 };
 
 GraphSpec spec_for(const std::string& name) {
-  if (name == "faceres") return {"faceres.json", "input_1", "global_pooling/Mean", 224, 1.0, false, 1.4f, kFaceresChunk};
-  if (name == "mobileface") return {"mobileface.json", "data", "batchnorm0/add_1", 112, 1.0, false, 1.1f, 16};
+  // faceres threshold: midpoint 6.15 | 9.55; mobileface: equal error rate (not separable on 22 faces).
+  if (name == "faceres")
+    return {"faceres.json", "input_1", "global_pooling/Mean", 224, 1.0, false, 1.4f, kFaceresChunk,
+            1024, DistanceKind::euclidean, 7.85f};
+  if (name == "mobileface")
+    return {"mobileface.json", "data", "batchnorm0/add_1", 112, 1.0, false, 1.1f, 16, 256, DistanceKind::cosine, 0.387f};
   return {"emotion.json", "input_1", "Identity", 64, 1.0 / 255.0, true, 1.2f, 16};
 }
 
@@ -114,14 +125,9 @@ class GraphRecognizer final : public Recognizer {
  public:
   GraphRecognizer(const std::string& name, const ModelOptions& o) : name_(name), runner_(name, o) {}
   std::string name() const override { return name_; }
-  int dim() const override { return name_ == "faceres" ? 1024 : 256; }
-  DistanceKind distance_kind() const override {
-    return name_ == "faceres" ? DistanceKind::euclidean : DistanceKind::cosine;
-  }
-  // Calibrated on the 22 faces of face-api's sample photos by tools/eval/recognizer_sanity.py (README,
-  // "Recognisers"): the midpoint between the largest distance of a face to its own perturbed copies and the
-  // smallest distance between different faces, or the equal-error point when the two overlap.
-  float threshold() const override { return name_ == "faceres" ? kFaceresThreshold : kMobilefaceThreshold; }
+  int dim() const override { return runner_.spec().dim; }
+  DistanceKind distance_kind() const override { return runner_.spec().distance; }
+  float threshold() const override { return runner_.spec().threshold; }
   PixelRect crop_rect(const Face& face, int, int) const override {
     return landmark_square_crop(face.landmarks, runner_.spec().crop_scale);
   }
@@ -130,8 +136,6 @@ class GraphRecognizer final : public Recognizer {
     return rows(runner_.run(runner_.prepare(crops)));
   }
 
-  static constexpr float kFaceresThreshold = 7.85f;    // tools/eval/recognizer_sanity.py: midpoint 6.15 | 9.55
-  static constexpr float kMobilefaceThreshold = 0.387f;  // same: equal error rate (not separable on 22 faces)
 
  private:
   std::string name_;
@@ -173,12 +177,8 @@ class DifferentiableGraphRecognizer final : public DifferentiableRecognizer {
     return {to_box(landmark_square_crop(landmarks, runner_.spec().crop_scale)), false};
   }
   at::Tensor forward(const at::Tensor& crops255) const override { return runner_.run_differentiable(crops255); }
-  DistanceKind distance_kind() const override {
-    return name_ == "faceres" ? DistanceKind::euclidean : DistanceKind::cosine;
-  }
-  float threshold() const override {
-    return name_ == "faceres" ? GraphRecognizer::kFaceresThreshold : GraphRecognizer::kMobilefaceThreshold;
-  }
+  DistanceKind distance_kind() const override { return runner_.spec().distance; }
+  float threshold() const override { return runner_.spec().threshold; }
 
  private:
   std::string name_;
