@@ -153,8 +153,6 @@ std::string fmt_too_small(float side) {
   return "face too small (" + std::to_string(int(side)) + " px)";
 }
 
-float distance(const Recognizer& r, const std::vector<float>& a, const std::vector<float>& b) { return r.distance(a, b); }
-
 }  // namespace
 
 AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Face>& faces,
@@ -254,7 +252,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       ar.auditor = auditors[a]->name();
       ar.distance_kind = auditors[a]->distance_kind();
       ar.threshold = auditors[a]->threshold();
-      ar.distance = distance(*auditors[a], orig_emb[a][j], priv_emb[a][j]);
+      ar.distance = auditors[a]->distance(orig_emb[a][j], priv_emb[a][j]);
       ar.match = ar.distance <= ar.threshold;
       ar.leakage = face_leakage(ar.distance, ar.threshold);
       ar.original_embedding = std::move(orig_emb[a][j]);
