@@ -65,7 +65,8 @@ torch::Tensor ClassifierImpl::forward(const torch::Tensor& x) {
   return head->forward(f.mean({2, 3}));
 }
 
-UNetImpl::UNetImpl(int channels, int width, bool conditioned_) : conditioned(conditioned_) {
+UNetImpl::UNetImpl(int channels, int width, bool conditioned_, bool gated_)
+    : conditioned(conditioned_), gated(conditioned_ && gated_) {
   const int in = 4 * (channels + (conditioned ? 1 : 0));
   enc1 = register_module("enc1", torch::nn::Sequential(conv_block(in, width, 1)));
   enc2 = register_module("enc2", torch::nn::Sequential(conv_block(width, 2 * width, 2),
@@ -104,14 +105,61 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& str
   torch::Tensor delta = torch::pixel_shuffle(out->forward(d1), 2).slice(2, 0, h).slice(3, 0, w);
   // Conditioned nets pass the input through with weight (1 - strength): at strength 1 nothing of the input
   // reaches the output unless the net itself carries it (a residual net leaks whatever delta fails to cancel).
-  if (conditioned) return x * (1 - strength.to(x.dtype()).reshape({-1, 1, 1, 1})) + delta;
+  if (gated) return x * (1 - strength.to(x.dtype()).reshape({-1, 1, 1, 1})) + delta;
   return x + delta;
 }
 
-PrivatizerImpl::PrivatizerImpl(int width, int low_factor_) : low_factor(low_factor_) {
-  e_low = register_module("e_low", UNet(3, width, true));
-  e_high = register_module("e_high", UNet(3, width, true));
-  compensator = register_module("compensator", UNet(3, width, true));
+TemplateBankImpl::TemplateBankImpl(int identities_, int channels, int size) : identities(identities_) {
+  sums = register_buffer("sums", torch::zeros({identities * kNumExpressions, channels, size, size}));
+  counts = register_buffer("counts", torch::zeros({identities * kNumExpressions}));
+}
+
+void TemplateBankImpl::fit(const torch::Tensor& stream, const torch::Tensor& identity,
+                           const torch::Tensor& expression) {
+  FERGUARD_CHECK_AS(identities > 0 && stream.dim() == 4 && stream.sizes().slice(1) == sums.sizes().slice(1),
+                    ModelError, "template bank: expected streams of shape Nx{}x{}x{}", sums.size(1), sums.size(2),
+                    sums.size(3));
+  torch::NoGradGuard no_grad;
+  const torch::Tensor row = identity * kNumExpressions + expression;
+  sums.index_add_(0, row, stream.to(torch::kFloat32));
+  counts.index_add_(0, row, torch::ones({stream.size(0)}));
+}
+
+torch::Tensor TemplateBankImpl::forward(const torch::Tensor& expression, const torch::Tensor& identity,
+                                        const torch::Tensor& strength) {
+  const int64_t b = identity.size(0), n = identities, k = kNumExpressions;
+  FERGUARD_CHECK_AS(n > 0, ModelError, "template bank: empty (this model was trained with the 'unet' enhancer)");
+  // members[i][j] = 1 when identity j shares face i's group at face i's strength.
+  std::vector<float> members(static_cast<std::size_t>(b * n), 0.0f);
+  auto id = identity.accessor<int64_t, 1>();
+  auto s = strength.accessor<float, 1>();
+  for (int64_t i = 0; i < b; ++i) {
+    const int g = identity_groups(s[i], static_cast<int>(n));
+    const int64_t group = id[i] % g;
+    for (int64_t j = group; j < n; j += g) members[static_cast<std::size_t>(i * n + j)] = 1.0f;
+  }
+  const torch::Tensor w = torch::from_blob(members.data(), {b, n}, torch::kFloat32);
+  const int64_t plane = sums[0].numel();
+  const torch::Tensor num = w.matmul(sums.reshape({n, k * plane})).reshape({b, k, plane});
+  const torch::Tensor den = w.matmul(counts.reshape({n, k}));  // b x k
+  // Cells without training faces: the expression's mean over every identity.
+  const torch::Tensor all_num = sums.reshape({n, k, plane}).sum(0);
+  const torch::Tensor all_den = counts.reshape({n, k}).sum(0).clamp_min(1.0);
+  const torch::Tensor mean = torch::where((den > 0).unsqueeze(2), num / den.clamp_min(1.0).unsqueeze(2),
+                                          (all_num / all_den.unsqueeze(1)).unsqueeze(0));
+  return (expression.unsqueeze(2) * mean).sum(1).reshape({b, sums.size(1), sums.size(2), sums.size(3)});
+}
+
+PrivatizerImpl::PrivatizerImpl(int width, int low_factor_, EnhancerKind kind_, int identities, int size)
+    : low_factor(low_factor_), kind(kind_) {
+  e_low = register_module("e_low", UNet(3, width, true, true));
+  e_high = register_module("e_high", UNet(3, width, true, true));
+  // The compensator sees only the enhanced face. After U-Net enhancers it is gated like them (at strength 1 it
+  // must not pass on what they failed to remove); after templates, which carry no identity, it refines them.
+  compensator = register_module("compensator", UNet(3, width, true, kind_ == EnhancerKind::unet));
+  const int bank = kind == EnhancerKind::templates ? identities : 0;
+  t_low = register_module("t_low", TemplateBank(bank, 3, bank ? size : 1));
+  t_high = register_module("t_high", TemplateBank(bank, 3, bank ? size : 1));
 }
 
 torch::Tensor PrivatizerImpl::low_input(const torch::Tensor& low) const {
@@ -132,6 +180,19 @@ torch::Tensor PrivatizerImpl::enhance(const torch::Tensor& low, const torch::Ten
                                       const torch::Tensor& s_low, const torch::Tensor& s_high) {
   torch::Tensor small = low_input(low);
   return low_output(low, small, e_low->forward(small, s_low)) + e_high->forward(high, s_high);
+}
+
+torch::Tensor PrivatizerImpl::enhance_templates(const torch::Tensor& low, const torch::Tensor& high,
+                                                const torch::Tensor& s_low, const torch::Tensor& s_high,
+                                                const torch::Tensor& expression, const torch::Tensor& id_low,
+                                                const torch::Tensor& id_high) {
+  // Strength 0 keeps the stream; any other strength replaces it by its template.
+  auto pick = [&](TemplateBank& bank, const torch::Tensor& stream, const torch::Tensor& s, const torch::Tensor& id) {
+    const torch::Tensor on = (s > 0).reshape({-1, 1, 1, 1});
+    if (!on.any().item<bool>()) return stream;
+    return torch::where(on, bank->forward(expression, id, s), stream);
+  };
+  return pick(t_low, low, s_low, id_low) + pick(t_high, high, s_high, id_high);
 }
 
 ThreadGuard::ThreadGuard(int threads) : previous_(at::get_num_threads()) {

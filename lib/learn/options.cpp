@@ -18,6 +18,14 @@ StreamSplit parse_stream_split(const std::string& name) {
 
 std::string to_string(StreamSplit split) { return split == StreamSplit::fft ? "fft" : "haar"; }
 
+EnhancerKind parse_enhancer_kind(const std::string& name) {
+  if (name == "template") return EnhancerKind::templates;
+  if (name == "unet") return EnhancerKind::unet;
+  throw InvalidArgument(fmt::format("enhancer: expected 'template' or 'unet', got '{}'", name));
+}
+
+std::string to_string(EnhancerKind kind) { return kind == EnhancerKind::templates ? "template" : "unet"; }
+
 void DistributedOptions::validate() const {
   FERGUARD_CHECK(world_size >= 1 && world_size <= 1024, "world_size: expected 1..1024, got {}", world_size);
   FERGUARD_CHECK(rank >= 0 && rank < world_size, "rank: expected 0..{} for a world size of {}, got {}",
@@ -35,7 +43,7 @@ TrainOptions TrainOptions::from_preset(const std::string& name) {
     o.epochs_controllers = 25;
     o.epochs_enhancers = 6;
     o.epochs_compensator = 2;
-    o.epochs_fer = 12;
+    o.epochs_fer = 6;  // over the trained strengths and every grid strength (6 copies of the training set)
     o.epochs_attacker = 25;
     o.patience = 4;
     o.loss.expression = 5.0;  // at 1 the enhancers trade expression away (README, run B vs C)
@@ -79,6 +87,8 @@ void TrainOptions::validate() const {
   check_strength(strength_high, "strength_high");
   FERGUARD_CHECK(!strength_grid.empty(), "strength_grid: expected at least one strength");
   for (double s : strength_grid) check_strength(s, "strength_grid");
+  FERGUARD_CHECK(std::isfinite(template_temperature) && template_temperature >= 0.0,
+                 "template_temperature: expected >= 0, got {}", template_temperature);
   for (double s : sweep) check_strength(s, "sweep");
   FERGUARD_CHECK(classifier_width >= 1 && classifier_width <= 256, "classifier_width: expected 1..256, got {}",
                  classifier_width);
@@ -124,6 +134,8 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"strength_low", o.strength_low},
           {"strength_high", o.strength_high},
           {"strength_grid", o.strength_grid},
+          {"enhancer", to_string(o.enhancer)},
+          {"template_temperature", o.template_temperature},
           {"classifier_width", o.classifier_width},
           {"unet_width", o.unet_width},
           {"batch_size", o.batch_size},
@@ -158,6 +170,9 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
     o.strength_low = j.at("strength_low").get<double>();
     o.strength_high = j.at("strength_high").get<double>();
     o.strength_grid = j.at("strength_grid").get<std::vector<double>>();
+    // Folders written before the template enhancer existed hold U-Nets.
+    o.enhancer = parse_enhancer_kind(j.value("enhancer", std::string("unet")));
+    o.template_temperature = j.value("template_temperature", 1.0);
     o.classifier_width = j.at("classifier_width").get<int>();
     o.unet_width = j.at("unet_width").get<int>();
     o.batch_size = j.at("batch_size").get<int>();

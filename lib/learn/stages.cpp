@@ -129,21 +129,30 @@ void unfreeze(torch::nn::Module& m) {
   for (auto& p : m.parameters()) p.set_requires_grad(true);
 }
 
+// What enhancers.pt holds: the U-Nets, and the template banks when the run uses them.
 struct EnhancersImpl : torch::nn::Module {
-  EnhancersImpl(UNet low, UNet high) {
-    e_low = register_module("e_low", low);
-    e_high = register_module("e_high", high);
+  explicit EnhancersImpl(Privatizer& p) {
+    e_low = register_module("e_low", p->e_low);
+    e_high = register_module("e_high", p->e_high);
+    if (p->kind == EnhancerKind::templates) {
+      register_module("t_low", p->t_low);
+      register_module("t_high", p->t_high);
+    }
   }
   UNet e_low{nullptr}, e_high{nullptr};
 };
 TORCH_MODULE(Enhancers);
 
+// What the fine-tune trains (finetune.pt): the privatizer's networks and F_u. Template banks are fitted, not
+// trained, so with them only the compensator and F_u are.
 struct EndToEndImpl : torch::nn::Module {
   EndToEndImpl(Privatizer p, Classifier f) {
-    privatizer = register_module("privatizer", p);
+    if (p->kind == EnhancerKind::templates)
+      register_module("compensator", p->compensator);
+    else
+      register_module("privatizer", p);
     f_u = register_module("f_u", f);
   }
-  Privatizer privatizer{nullptr};
   Classifier f_u{nullptr};
 };
 TORCH_MODULE(EndToEnd);
@@ -202,13 +211,31 @@ Models::Models(const TrainOptions& o, int n)
   validator = seeded<Classifier>(o.seed, "validator", 3, n, o.classifier_width);
   c_fc = seeded<Classifier>(o.seed, "c_fc", 3, kNumExpressions, o.classifier_width);
   f_u = seeded<Classifier>(o.seed, "f_u", 3, kNumExpressions, o.classifier_width);
-  privatizer = seeded<Privatizer>(o.seed, "privatizer", o.unet_width, low_factor(o));
+  privatizer = seeded<Privatizer>(o.seed, "privatizer", o.unet_width, low_factor(o), o.enhancer, n, o.image_size);
+  template_temperature = o.template_temperature;
+}
+
+torch::Tensor enhance(Models& m, const torch::Tensor& x, const torch::Tensor& s_low, const torch::Tensor& s_high) {
+  auto [low, high] = m.splitter.split(x);
+  if (m.privatizer->kind == EnhancerKind::unet) return m.privatizer->enhance(low, high, s_low, s_high);
+  // The controllers steer the templates: C_fc's expression probabilities mix them, C_low and C_high pick each
+  // stream's identity group. Only their outputs (not the face) reach the enhanced streams.
+  torch::NoGradGuard no_grad;
+  const torch::Tensor logits = m.c_fc->forward(x);
+  const torch::Tensor p = m.template_temperature > 0.0
+                              ? torch::softmax(logits / m.template_temperature, 1)
+                              : torch::one_hot(logits.argmax(1), kNumExpressions).to(torch::kFloat32);
+  const torch::Tensor id_low = m.c_low->forward(m.privatizer->low_input(low)).argmax(1);
+  const torch::Tensor id_high = m.c_high->forward(high).argmax(1);
+  return m.privatizer->enhance_templates(low, high, s_low, s_high, p, id_low, id_high);
 }
 
 torch::Tensor privatize(Models& m, const torch::Tensor& x, const torch::Tensor& s_low, const torch::Tensor& s_high) {
-  auto [low, high] = m.splitter.split(x);
-  torch::Tensor y = m.privatizer->enhance(low, high, s_low, s_high);
-  return m.privatizer->compensator->forward(y, torch::minimum(s_low, s_high));
+  const torch::Tensor y = enhance(m, x, s_low, s_high), s = torch::minimum(s_low, s_high);
+  const torch::Tensor z = m.privatizer->compensator->forward(y, s);
+  if (m.privatizer->kind == EnhancerKind::unet) return z;
+  // After templates the compensator's change scales with the strength: at 0 the face passes unchanged.
+  return y + s.reshape({-1, 1, 1, 1}) * (z - y);
 }
 
 torch::Tensor privatize_all(Models& m, const torch::Tensor& images, double s_low, double s_high) {
@@ -257,10 +284,30 @@ void train_controllers(Models& m, const LearnData& d, RunContext& run) {
 
 void train_enhancers(Models& m, const LearnData& d, RunContext& run) {
   const TrainOptions& o = run.options;
+  if (m.privatizer->kind == EnhancerKind::templates) {
+    // Fitting is one pass of sums over the training set: every rank has the whole set, so every rank gets the
+    // same banks without communication.
+    Enhancers enhancers(m.privatizer);
+    const std::string path = (std::filesystem::path(run.out_dir) / "enhancers.pt").string();
+    if (!run.out_dir.empty() && o.resume && std::filesystem::is_regular_file(path)) {
+      load_module(*enhancers, path);
+    } else {
+      torch::NoGradGuard no_grad;
+      for (int64_t i = 0; i < d.train.size(); i += kInferenceBatch) {
+        TensorSet part = d.train.select(torch::arange(i, std::min(d.train.size(), i + kInferenceBatch)));
+        auto [low, high] = m.splitter.split(part.images);
+        m.privatizer->t_low->fit(low, part.identity, part.expression);
+        m.privatizer->t_high->fit(high, part.identity, part.expression);
+      }
+      if (!run.out_dir.empty() && run.comm.is_root()) save_module(*enhancers, path);
+    }
+    freeze(*enhancers);
+    return;
+  }
   auto [train_low, train_high] = m.splitter.split(d.train.images);
   const Templates t_low(m.privatizer->low_input(train_low), d.train, d.identities, template_strengths(o));
   const Templates t_high(train_high, d.train, d.identities, template_strengths(o));
-  Enhancers enhancers(m.privatizer->e_low, m.privatizer->e_high);
+  Enhancers enhancers(m.privatizer);
   unfreeze(*enhancers);
   StageOneLoss stage{m, o, t_low, t_high};
   FitSpec spec{"enhancers", enhancers.ptr().get(), &d.train, o.epochs_enhancers,
@@ -294,8 +341,7 @@ void train_compensator(Models& m, const LearnData& d, RunContext& run) {
                  torch::Tensor y;
                  {
                    torch::NoGradGuard no_grad;
-                   auto [low, high] = m.splitter.split(b.images);
-                   y = m.privatizer->enhance(low, high, s_low, s_high);
+                   y = enhance(m, b.images, s_low, s_high);
                  }
                  torch::Tensor s = torch::minimum(s_low, s_high);
                  torch::Tensor z = comp->forward(y, s);
@@ -315,18 +361,13 @@ void train_compensator(Models& m, const LearnData& d, RunContext& run) {
 
 void train_fer(Models& m, const LearnData& d, RunContext& run) {
   const TrainOptions& o = run.options;
-  // F_u learns from privatized faces at the trained strengths and, for each face once more, at a grid strength.
-  torch::Tensor at_trained = privatize_all(m, d.train.images, o.strength_low, o.strength_high);
-  std::mt19937_64 rng(derive_seed(o.seed, "f_u/grid"));
-  std::vector<float> grid(static_cast<std::size_t>(d.train.size()));
-  for (auto& g : grid) g = static_cast<float>(o.strength_grid[rng() % o.strength_grid.size()]);
-  torch::Tensor s = torch::from_blob(grid.data(), {d.train.size()}, torch::kFloat32).clone();
-  torch::Tensor at_grid = batched(torch::arange(d.train.size()), [&](const torch::Tensor& idx) {
-    torch::Tensor si = s.index_select(0, idx);
-    return privatize(m, d.train.images.index_select(0, idx), si, si);
-  });
-  TensorSet train{torch::cat({at_trained, at_grid}), torch::cat({d.train.identity, d.train.identity}),
-                  torch::cat({d.train.expression, d.train.expression})};
+  // F_u learns from privatized faces at the trained strengths and at every other strength of the grid, so that
+  // one F_u serves the whole sweep.
+  std::vector<torch::Tensor> images{privatize_all(m, d.train.images, o.strength_low, o.strength_high)};
+  for (double g : o.strength_grid)
+    if (g != o.strength_low || g != o.strength_high) images.push_back(privatize_all(m, d.train.images, g, g));
+  const auto copies = static_cast<int64_t>(images.size());
+  TensorSet train{torch::cat(images), d.train.identity.repeat({copies}), d.train.expression.repeat({copies})};
   TensorSet val{privatize_all(m, d.val.images, o.strength_low, o.strength_high), d.val.identity, d.val.expression};
   m.f_u = train_classifier("f_u", train, val, false, kNumExpressions, o.epochs_fer, run);
 }
@@ -334,6 +375,26 @@ void train_fer(Models& m, const LearnData& d, RunContext& run) {
 void train_finetune(Models& m, const LearnData& d, RunContext& run) {
   const TrainOptions& o = run.options;
   if (o.epochs_finetune <= 0) return;
+  if (m.privatizer->kind == EnhancerKind::templates) {
+    EndToEnd joint(m.privatizer, m.f_u);
+    unfreeze(*joint);
+    FitSpec spec{"finetune", joint.ptr().get(), &d.train, o.epochs_finetune,
+                 [&](const Batch& b, int64_t step) {
+                   auto [s_low, s_high] = sample_strengths(o, b, "finetune", step);
+                   torch::Tensor z = privatize(m, b.images, s_low, s_high);
+                   return F::cross_entropy(m.f_u->forward(z), b.expression) +
+                          o.loss.privacy * soft_cross_entropy(m.validator->forward(z),
+                                                              group_targets(b.identity, torch::minimum(s_low, s_high),
+                                                                            m.identities));
+                 },
+                 [&] {
+                   torch::Tensor z = privatize_all(m, d.val.images, o.strength_low, o.strength_high);
+                   return accuracy(logits_of(m.f_u, z), d.val.expression);
+                 }};
+    fit(spec, run);
+    freeze(*joint);
+    return;
+  }
   auto [train_low, train_high] = m.splitter.split(d.train.images);
   const Templates t_low(m.privatizer->low_input(train_low), d.train, d.identities, template_strengths(o));
   const Templates t_high(train_high, d.train, d.identities, template_strengths(o));
@@ -360,7 +421,7 @@ void load_trained(Models& m, const std::string& dir, bool finetuned) {
   load_module(*m.c_high, path("c_high.pt"));
   load_module(*m.validator, path("validator.pt"));
   load_module(*m.c_fc, path("c_fc.pt"));
-  Enhancers enhancers(m.privatizer->e_low, m.privatizer->e_high);
+  Enhancers enhancers(m.privatizer);
   load_module(*enhancers, path("enhancers.pt"));
   load_module(*m.privatizer->compensator, path("compensator.pt"));
   load_module(*m.f_u, path("f_u.pt"));

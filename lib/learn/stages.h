@@ -21,15 +21,14 @@ struct Models {
   Privatizer privatizer{nullptr};
   TorchSplitter splitter;
   int identities;
+  double template_temperature;
 };
-
-/// Number of identity groups at strength s among n identities: round((1 - s)(n - 1)) + 1, so s = 0 keeps
-/// every identity apart and s = 1 puts all in one group. Identity i belongs to group i mod groups.
-int identity_groups(double strength, int identities);
 
 /// Pooling factor of the low stream inside F_low and C_low: 2 from 32 px up, else 1.
 int low_factor(const TrainOptions& o);
 
+/// Enhanced streams recombined (before compensation), by the run's enhancer kind.
+torch::Tensor enhance(Models& m, const torch::Tensor& x, const torch::Tensor& s_low, const torch::Tensor& s_high);
 /// Privatized faces: split, enhance each stream at its strength, recombine, compensate.
 torch::Tensor privatize(Models& m, const torch::Tensor& x, const torch::Tensor& s_low, const torch::Tensor& s_high);
 /// Runs privatize() over a whole set in batches without gradients, at fixed strengths.

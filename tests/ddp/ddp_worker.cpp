@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     TrainOptions o = TrainOptions::from_preset("tiny");
     o.epochs_controllers = 2;
     o.epochs_enhancers = 2;
+    o.enhancer = EnhancerKind::unet;  // trained by gradient steps (template banks are fitted, not trained)
     o.patience = 5;
     o.batch_size = 8;
     o.threads = 1;

@@ -34,7 +34,9 @@ struct TrainArgs {
   std::string out;
   std::string preset = "quick";
   std::string split = "fft";
+  std::string enhancer;
   std::string sweep;
+  double temperature = -1;
   double strength = -1, strength_low = -1, strength_high = -1, cutoff = -1, lr = -1;
   double invariance = -1, privacy = -1, expression = -1;
   int threads = 1, image_size = 0, batch = 0, patience = 0;
@@ -49,6 +51,8 @@ struct TrainArgs {
 TrainOptions to_options(const TrainArgs& a) {
   TrainOptions o = TrainOptions::from_preset(a.preset);
   o.split = parse_stream_split(a.split);
+  if (!a.enhancer.empty()) o.enhancer = parse_enhancer_kind(a.enhancer);
+  if (a.temperature >= 0) o.template_temperature = a.temperature;
   if (a.cutoff > 0) o.split_options.cutoff = a.cutoff;
   if (a.strength >= 0) o.strength_low = o.strength_high = a.strength;
   if (a.strength_low >= 0) o.strength_low = a.strength_low;
@@ -88,6 +92,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "Output folder (models, checkpoints, metrics.jsonl, report.json)")->required();
   cmd->add_option("--preset", a->preset, "quick | full | tiny")->capture_default_str();
   cmd->add_option("--split", a->split, "fft | haar")->capture_default_str();
+  cmd->add_option("--enhancer", a->enhancer,
+                  "template (k-Same templates picked by the controllers; default) | unet (the paper's U-Nets)");
+  cmd->add_option("--template-temperature", a->temperature,
+                  "Softmax temperature of the FER controller mixing the templates (0 = its top class only)");
   cmd->add_option("--cutoff", a->cutoff, "FFT cut-off, fraction of Nyquist");
   cmd->add_option("--strength", a->strength, "Privacy strength of both streams, 0..1 (1 = chance level)");
   cmd->add_option("--strength-low", a->strength_low, "Privacy strength of the low stream");

@@ -22,6 +22,21 @@ enum class StreamSplit {
 StreamSplit parse_stream_split(const std::string& name);
 std::string to_string(StreamSplit split);
 
+/// What privatizes each stream (README.md, "Learned pipeline").
+enum class EnhancerKind {
+  /// k-Same templates: at strength s > 0 a stream becomes the mean stream of its expression over its identity
+  /// group (N/G identities share each template), mixed by the FER controller's probabilities; the groups come
+  /// from the identity controllers. Fitted on the training set, no gradient steps.
+  templates,
+  /// The paper's form: conditioned U-Nets trained against the frozen identity controllers (measured to leak to
+  /// an adaptive attacker or to lose expression; kept for comparison).
+  unet,
+};
+
+/// "template" or "unet"; throws InvalidArgument naming the unknown value.
+EnhancerKind parse_enhancer_kind(const std::string& name);
+std::string to_string(EnhancerKind kind);
+
 /// Data-parallel training over several processes (LibTorch c10d, Gloo backend, TCP store on rank 0).
 struct DistributedOptions {
   int world_size = 1;                   ///< number of processes; 1 = no communication
@@ -49,6 +64,10 @@ struct TrainOptions {
   SplitOptions split_options;    ///< cutoff, filter and order of the FFT split (threads/plan ignored)
   double strength_low = 1.0;     ///< privacy strength of the low stream, 0 (none) .. 1 (chance level)
   double strength_high = 1.0;    ///< privacy strength of the high stream
+  EnhancerKind enhancer = EnhancerKind::templates;
+  /// Temperature of the FER controller's softmax that mixes the templates (`template` enhancer): 1 = its own
+  /// probabilities, smaller = sharper, 0 = one-hot on its top class (nothing but that class reaches the output).
+  double template_temperature = 1.0;
   /// Strengths the enhancers see during training (they take the strength as an input, so one model
   /// covers the sweep). Half of the samples use strength_low/high, the other half draw from this grid.
   std::vector<double> strength_grid = {0.0, 0.25, 0.5, 0.75, 1.0};

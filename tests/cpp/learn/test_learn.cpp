@@ -129,7 +129,7 @@ TEST_F(TinyRun, WritesModelsMetricsAndAReport) {
     EXPECT_TRUE(j.contains("stage") && j.contains("loss") && j.contains("val") && j.contains("lr"));
     ++lines;
   }
-  EXPECT_EQ(lines, 4 + 1 + 1 + 2);  // four controllers, enhancers, compensator, two F_u epochs
+  EXPECT_EQ(lines, 4 + 1 + 2);  // four controllers, compensator, two F_u epochs (template banks are fitted)
   const EvalReport& r = *report_;
   EXPECT_EQ(r.identities, 4);
   EXPECT_DOUBLE_EQ(r.chance, 0.25);
