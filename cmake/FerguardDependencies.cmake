@@ -15,3 +15,15 @@ if(NOT TARGET ferguard_torch)
   target_link_libraries(ferguard_torch INTERFACE ${TORCH_LIBRARIES})
   target_include_directories(ferguard_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 endif()
+
+# oneDNN's C++ API (libdnnl-dev; the same libdnnl.so.2 LibTorch runs on): inference convolutions with their weights
+# packed once (lib/model/conv.cpp). Without it those convolutions take LibTorch's binding, which repacks per call.
+find_path(FERGUARD_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+find_library(FERGUARD_DNNL_LIBRARY NAMES dnnl)
+if(FERGUARD_DNNL_INCLUDE_DIR AND FERGUARD_DNNL_LIBRARY)
+  message(STATUS "ferguard: oneDNN API found (${FERGUARD_DNNL_LIBRARY}): packed inference convolutions")
+  set(FERGUARD_HAVE_DNNL ON)
+else()
+  message(STATUS "ferguard: oneDNN API not found (libdnnl-dev): convolutions use LibTorch's binding")
+  set(FERGUARD_HAVE_DNNL OFF)
+endif()

@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev libopencv-dev opencv-data libfftw3-dev libeigen3-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev nlohmann-json3-dev libcli11-dev libgloo-dev
+  libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev nlohmann-json3-dev libcli11-dev libgloo-dev libdnnl-dev
   python3 python3-dev python3-numpy python3-pytest
 )
 missing=()

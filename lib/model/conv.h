@@ -7,6 +7,9 @@
 
 namespace ferguard::detail {
 
+/// What conv2d applies to its output (inside the oneDNN kernel when it can).
+enum class ConvActivation { none, relu, relu6 };
+
 /// conv2d with symmetric `padding`, square `stride`, `groups`. On CPU float tensors it calls oneDNN directly when
 /// LibTorch has it: LibTorch 1.13's own heuristic sends batch-1 1x1 convs and small feature maps to its
 /// im2col+BLAS path, and Debian's default BLAS is the slow netlib reference. That path works on channels-last
@@ -18,6 +21,20 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 /// The general form (per-axis stride, padding and dilation), with the same oneDNN dispatch.
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
                   at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups);
+
+/// The general form with separate top/left and bottom/right padding (TF "SAME" on stride 2 pads one more at the
+/// bottom/right) and an activation on the output. Without gradients (no input that requires one, or grad mode
+/// off) and with frozen weights, it runs oneDNN directly with the weights packed once per (weight, input shape): see
+/// conv.cpp. The asymmetric padding and the activation are then inside the kernel.
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
+                  at::IntArrayRef padding_tl, at::IntArrayRef padding_br, at::IntArrayRef dilation,
+                  std::int64_t groups, ConvActivation act);
+
+/// The same inference convolution through LibTorch's own oneDNN binding (at::mkldnn_convolution, which reorders
+/// the weights on every call): the peer the packed path is tested and benchmarked against.
+at::Tensor conv2d_torch_binding(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                at::IntArrayRef stride, at::IntArrayRef padding_tl, at::IntArrayRef padding_br,
+                                std::int64_t groups);
 
 /// `weight` (OIHW) stored channels-last, the layout conv2d's oneDNN path wants: a net calls it once at load so that
 /// no conv copies its weight on each call. Same values, shape and autograd behaviour.

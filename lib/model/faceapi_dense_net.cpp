@@ -9,16 +9,16 @@
 
 namespace ferguard::detail {
 
-at::Tensor tf_same_pad(const at::Tensor& x, std::int64_t k, std::int64_t s) {
-  auto pads = [&](std::int64_t n) {
-    const std::int64_t out = (n + s - 1) / s;
-    const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - n, 0);
+at::Tensor conv2d_tf_same(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
+                          std::int64_t groups, ConvActivation act) {
+  auto pads = [&](std::int64_t n, std::int64_t k) {
+    const std::int64_t out = (n + stride - 1) / stride;
+    const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + k - n, 0);
     return std::make_pair(total / 2, total - total / 2);
   };
-  const auto [top, bottom] = pads(x.size(2));
-  const auto [left, right] = pads(x.size(3));
-  if (top == 0 && bottom == 0 && left == 0 && right == 0) return x;
-  return at::constant_pad_nd(x, {left, right, top, bottom}, 0.0);
+  const auto [top, bottom] = pads(x.size(2), weight.size(2));
+  const auto [left, right] = pads(x.size(3), weight.size(3));
+  return conv2d(x, weight, bias, {stride, stride}, {top, left}, {bottom, right}, {1, 1}, groups, act);
 }
 
 namespace {
@@ -43,13 +43,12 @@ FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
 
 at::Tensor FaceFeatureExtractorImpl::sep(const at::Tensor& x, const Separable& p, std::int64_t stride) const {
   // Stride-1 SAME on a 3x3 kernel is symmetric padding 1; stride 2 on even sizes pads only bottom/right.
-  const at::Tensor dw = stride == 1 ? conv2d(x, p.depthwise, {}, 1, 1, x.size(1))
-                                    : conv2d(tf_same_pad(x, 3, stride), p.depthwise, {}, stride, 0, x.size(1));
+  const at::Tensor dw = conv2d_tf_same(x, p.depthwise, {}, stride, x.size(1));
   return conv2d(dw, p.pointwise, p.bias, 1, 0);
 }
 
 at::Tensor FaceFeatureExtractorImpl::dense_block(const at::Tensor& x, int b) const {
-  const at::Tensor out1 = (b == 0 ? conv2d(tf_same_pad(x, 3, 2), conv0_filters_, conv0_bias_, 2, 0)
+  const at::Tensor out1 = (b == 0 ? conv2d_tf_same(x, conv0_filters_, conv0_bias_, 2)
                                   : sep(x, seps_[b][0], 2)).relu_();
   // The running sum out1 + out2 (+ out3 (+ out4)), added in place in the same order: fewer activations allocated.
   at::Tensor sum = out1 + sep(out1, seps_[b][1], 1);

@@ -9,13 +9,17 @@
 #include <memory>
 #include <string>
 
+#include "model/conv.h"
+
 namespace ferguard::detail {
 
 class TfjsWeights;
 
-/// TF 'SAME' padding for a k x k, stride-s conv: zero-pads NCHW `x` with floor(total/2) at the top/left and
-/// the rest at the bottom/right, so that a padding-0 conv gives ceil(n/s) outputs.
-at::Tensor tf_same_pad(const at::Tensor& x, std::int64_t k, std::int64_t s);
+/// A TF 'SAME' convolution of NCHW `x` with a k x k OIHW `weight` at stride s: floor(total/2) zero rows/columns at
+/// the top/left and the rest at the bottom/right, so that it gives ceil(n/s) outputs. The padding is conv2d's
+/// (inside the oneDNN kernel when no gradient is needed), not a padded copy of `x`.
+at::Tensor conv2d_tf_same(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
+                          std::int64_t groups = 1, ConvActivation act = ConvActivation::none);
 
 /// face-api's FaceFeatureExtractor: dense0..dense3 (denseBlock4) then a 7x7 average -> Nx256.
 /// Shared by the expression net and the 68-landmark net (same weight names `dense{0-3}/conv{0-3}/...`).

@@ -1,6 +1,7 @@
 #include "model/faceapi_preprocess.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 
@@ -50,6 +51,44 @@ at::Tensor resize_bilinear_legacy(const at::Tensor& nchw, std::int64_t out_h, st
   FERGUARD_CHECK(nchw.dim() == 4 && nchw.size(2) > 0 && nchw.size(3) > 0,
                  "resize_bilinear_legacy: expected a non-empty NCHW tensor, got {} dims", nchw.dim());
   FERGUARD_CHECK(out_h > 0 && out_w > 0, "resize_bilinear_legacy: expected a positive size, got {}x{}", out_h, out_w);
+  const bool needs_grad = at::GradMode::is_enabled() && nchw.requires_grad();
+  if (!needs_grad && nchw.is_cpu()) return resize_bilinear_legacy_loop(nchw, out_h, out_w);
+  return resize_bilinear_legacy_reference(nchw, out_h, out_w);
+}
+
+at::Tensor resize_bilinear_legacy_loop(const at::Tensor& nchw, std::int64_t out_h, std::int64_t out_w) {
+  const at::Tensor x = nchw.to(at::kFloat).contiguous();
+  const std::int64_t planes = x.size(0) * x.size(1), in_h = x.size(2), in_w = x.size(3);
+  const AxisLerp ay = axis_lerp(in_h, out_h, x.options());
+  const AxisLerp ax = axis_lerp(in_w, out_w, x.options());
+  const std::int64_t *y0 = ay.i0.data_ptr<std::int64_t>(), *y1 = ay.i1.data_ptr<std::int64_t>();
+  const std::int64_t *x0 = ax.i0.data_ptr<std::int64_t>(), *x1 = ax.i1.data_ptr<std::int64_t>();
+  const float *fy = ay.frac.data_ptr<float>(), *fx = ax.frac.data_ptr<float>();
+  at::Tensor out = at::empty({x.size(0), x.size(1), out_h, out_w}, x.options());
+  const float* src = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  // The reference's arithmetic, element by element: t = tl + (tr - tl) fx, b = bl + (br - bl) fx, t + (b - t) fy.
+  at::parallel_for(0, planes, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t p = begin; p < end; ++p) {
+      const float* plane = src + p * in_h * in_w;
+      float* o = dst + p * out_h * out_w;
+      for (std::int64_t oy = 0; oy < out_h; ++oy) {
+        const float* top = plane + y0[oy] * in_w;
+        const float* bottom = plane + y1[oy] * in_w;
+        const float wy = fy[oy];
+        for (std::int64_t ox = 0; ox < out_w; ++ox) {
+          const float tl = top[x0[ox]], tr = top[x1[ox]], bl = bottom[x0[ox]], br = bottom[x1[ox]];
+          const float t = tl + (tr - tl) * fx[ox];
+          const float b = bl + (br - bl) * fx[ox];
+          o[oy * out_w + ox] = t + (b - t) * wy;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+at::Tensor resize_bilinear_legacy_reference(const at::Tensor& nchw, std::int64_t out_h, std::int64_t out_w) {
   const at::Tensor x = nchw.to(at::kFloat);
   const AxisLerp ay = axis_lerp(x.size(2), out_h, x.options());
   const AxisLerp ax = axis_lerp(x.size(3), out_w, x.options());

@@ -96,11 +96,8 @@ SsdMobilenetV1Impl::SsdMobilenetV1Impl(const TfjsWeights& w) {
 }
 
 at::Tensor SsdMobilenetV1Impl::conv_relu6(const at::Tensor& x, const Conv& c) const {
-  const std::int64_t k = c.weight.size(2);
-  // Stride 1: SAME is symmetric padding (k-1)/2; stride 2 pads bottom/right explicitly (TF SAME).
-  const bool explicit_pad = k > 1 && c.stride > 1;
-  const at::Tensor in = explicit_pad ? tf_same_pad(x, k, c.stride) : x;
-  return conv2d(in, c.weight, c.bias, c.stride, explicit_pad ? 0 : (k - 1) / 2, c.groups).clamp_(0.0, 6.0);
+  // TF SAME: symmetric (k-1)/2 at stride 1, one more at the bottom/right at stride 2; ReLU6 in the kernel.
+  return conv2d_tf_same(x, c.weight, c.bias, c.stride, c.groups, ConvActivation::relu6);
 }
 
 at::Tensor SsdMobilenetV1Impl::backbone_until(const at::Tensor& x, int stage) {

@@ -125,21 +125,24 @@ GraphValue convolution(const GraphNode& n, const Args& args, const at::Tensor& f
   const auto s = spatial(n, "strides", 1), d = spatial(n, "dilations", 1);
   const bool depthwise = n.op == "DepthwiseConv2dNative" || n.op == "FusedDepthwiseConv2dNative";
   const int64_t groups = depthwise ? x.size(1) : 1;
-  std::vector<int64_t> padding = {0, 0};
-  if (pad[0] == pad[1] && pad[2] == pad[3]) {
-    padding = {pad[0], pad[2]};
-  } else {
-    x = at::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, 0.0);
-  }
   const bool fused = n.op == "_FusedConv2D" || n.op == "FusedDepthwiseConv2dNative";
-  // A leading BiasAdd goes into the convolution itself (oneDNN adds it in the kernel).
+  // A leading BiasAdd goes into the convolution itself (oneDNN adds it in the kernel), and so does a Relu or Relu6
+  // right after it; any other fused op follows the convolution.
   at::Tensor bias;
+  std::size_t done = 0;
+  ConvActivation act = ConvActivation::none;
   if (fused && !n.fused_ops.empty() && n.fused_ops[0] == "BiasAdd") {
     FERGUARD_CHECK_AS(args.size() > 2, ModelError, "node '{}' ({}): fused BiasAdd needs a bias argument", n.name, n.op);
     bias = channel_vector(args[2]->tensor, filter.size(0), n, "bias");
+    done = 1;
+    if (n.fused_ops.size() == 2 && (n.fused_ops[1] == "Relu" || n.fused_ops[1] == "Relu6")) {
+      act = n.fused_ops[1] == "Relu" ? ConvActivation::relu : ConvActivation::relu6;
+      done = 2;
+    }
   }
-  at::Tensor y = conv2d(x, filter, bias, s, padding, d, groups);
-  if (fused) y = apply_fused(n, y, args, bias.defined() ? 1 : 0);
+  // TF's SAME padding may put one more row/column at the bottom/right: conv2d takes the two sides apart.
+  at::Tensor y = conv2d(x, filter, bias, s, {pad[0], pad[2]}, {pad[1], pad[3]}, d, groups, act);
+  if (fused && done < n.fused_ops.size()) y = apply_fused(n, y, args, done);
   return {y, true};
 }
 

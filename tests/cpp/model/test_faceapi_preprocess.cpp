@@ -55,6 +55,29 @@ TEST(FaceapiPreprocess, LegacyResizeMatchesScalarReference) {
   }
 }
 
+TEST(FaceapiPreprocess, LegacyResizeLoopEqualsTheDifferentiableForm) {
+  // Without a gradient resize_bilinear_legacy runs a direct loop; with one, the tensor-op form. Same bytes, and the
+  // 640x480 -> 512 detector case included (non-contiguous input too).
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0.0f, 255.0f);
+  const int sizes[][4] = {{480, 640, 512, 512}, {131, 97, 112, 112}, {7, 3, 5, 11}, {1, 1, 4, 4}};
+  for (const auto& s : sizes) {
+    at::Tensor x = at::empty({2, 3, s[0], s[1]});
+    float* p = x.data_ptr<float>();
+    for (std::int64_t i = 0; i < x.numel(); ++i) p[i] = u(rng);
+    for (const at::Tensor& in : {x, x.contiguous(at::MemoryFormat::ChannelsLast)}) {
+      const at::Tensor loop = detail::resize_bilinear_legacy_loop(in, s[2], s[3]);
+      const at::Tensor ref = detail::resize_bilinear_legacy_reference(in, s[2], s[3]);
+      EXPECT_TRUE(at::equal(loop, ref)) << s[0] << "x" << s[1] << " -> " << s[2] << "x" << s[3] << ": max diff "
+                                        << (loop - ref).abs().max().item<float>();
+    }
+  }
+  // A gradient still flows through the public function.
+  const at::Tensor g = at::rand({1, 3, 9, 7}).requires_grad_(true);
+  detail::resize_bilinear_legacy(g, 5, 5).sum().backward();
+  EXPECT_TRUE(g.grad().defined());
+}
+
 TEST(FaceapiPreprocess, LegacyResizeHasNoHalfPixelOffset) {
   // 4 -> 2: src = dst*2 exactly, so the output is x[0] and x[2] (half-pixel centres would average pairs).
   const at::Tensor x = at::arange(4, at::kFloat).view({1, 1, 1, 4}) * 10;
