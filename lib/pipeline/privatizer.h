@@ -59,6 +59,11 @@ struct PrivatizerTuning {
   float step = 1.0f;
   /// Crop jitter: shift as a fraction of the crop side, and relative scale.
   float jitter = 0.03f;
+  /// The expression objective is KL(original || private) + top_weight * relu(top_margin - gap), gap = the private
+  /// log-probability of the original's top class minus the best other class: the KL alone lets ambiguous faces
+  /// flip their top class.
+  float top_weight = 1.0f;
+  float top_margin = 0.4f;
   /// Weight of the expression KL in the enhancers' own steps (0: identity only).
   float enhancer_kl = 2.0f;
 };
