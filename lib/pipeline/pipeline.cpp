@@ -190,6 +190,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
     for (const Point2f& p : faces[i].landmarks) lm.push_back(canvas.to_canvas(p));
 
     Tensor4 delta(x0.shape());
+    std::vector<Tensor4> alternatives;
     const float sl = options.strength_low, sh = options.strength_high;
     auto masked_change = [&](const Tensor4& y) {
       const std::vector<float> m = detail::face_mask(lm, canvas.side);
@@ -211,11 +212,31 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
         rq.steps = options.steps;
         rq.compensation_steps = options.compensation_steps;
         rq.seed = options.seed;
-        delta = privatizer->run(rq, i < states.size() ? states[i] : nullptr).delta;
+        detail::PrivatizeOutcome outcome = privatizer->run(rq, i < states.size() ? states[i] : nullptr);
+        delta = std::move(outcome.delta);
+        alternatives = std::move(outcome.alternatives);
         break;
       }
     }
-    detail::paste_delta(result.private_image, canvas, delta);
+    if (alternatives.empty()) {
+      detail::paste_delta(result.private_image, canvas, delta);
+    } else {
+      // The expression is checked in the form it is published (pasted back, cropped by ferguard's own expression
+      // model): the first checked iterate whose label survives is published, else the best one.
+      const std::vector<Face> one{faces[i]};
+      const Expression want = expression->predict_faces(image, one).front().label();
+      const Image before = result.private_image;
+      bool kept = false;
+      for (std::size_t c = 0; c <= alternatives.size() && !kept; ++c) {
+        if (c > 0) result.private_image = before;
+        detail::paste_delta(result.private_image, canvas, c == 0 ? delta : alternatives[c - 1]);
+        kept = expression->predict_faces(result.private_image, one).front().label() == want;
+      }
+      if (!kept) {
+        result.private_image = before;
+        detail::paste_delta(result.private_image, canvas, delta);
+      }
+    }
     fr.seconds = seconds_since(t0);
     done.push_back(faces[i]);
     slot.push_back(result.faces.size());

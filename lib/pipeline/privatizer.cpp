@@ -1,6 +1,7 @@
 // The per-face optimisation: LibTorch autograd through the controllers, FFTW band projection of every update.
 #include "pipeline/privatizer.h"
 
+#include <algorithm>
 #include <limits>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -15,6 +16,10 @@
 #include "privacy/face_region.h"
 
 namespace ferguard::detail {
+
+namespace {
+constexpr std::size_t kCandidates = 4;  // the best checked iterate and up to three alternatives
+}  // namespace
 namespace {
 
 at::Tensor to_at(const Tensor4& t) {
@@ -176,16 +181,19 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   // The steps are normalised, so neither the KL nor the identity distances move monotonically (measured: the KL
   // jumps between 0.002 and 5 from one step to the next). The result is therefore the best iterate the identity
   // controllers checked from the end of phase 1 on, including the last step's result: the lowest identity loss
-  // among those that keep the original's top class, else the lowest identity loss. The compensator's steps shrink
-  // linearly to a quarter over phase 2 so that its iterates settle.
+  // among those that keep the original's top class, else the lowest identity loss. The next best few are returned
+  // as alternatives, so that the caller can check the expression in the published form (pasted back and re-cropped,
+  // which moves a fragile label). The compensator's steps shrink linearly to a quarter over phase 2 so that its
+  // iterates settle.
   const int total = rq.steps + (b_comp > 0.0f ? rq.compensation_steps : 0);
-  struct Best {
-    float kl = std::numeric_limits<float>::infinity();
+  struct Candidate {
+    float key;
     at::Tensor low_u, high_u, comp_u, x;
     std::vector<float> distance;
-    int steps = 0;
-    float kl_value = 0.0f;
-  } best;
+    int steps;
+    float kl_value;
+  };
+  std::vector<Candidate> ranked;  // best first, at most kCandidates
   for (int k = 0; k <= total && (enhance || b_comp > 0.0f); ++k) {
     const bool phase1 = k < rq.steps;
     const bool last = k == total;  // evaluation only: the result of the final step
@@ -220,9 +228,13 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
     const float id_value = id_loss.item<float>();
     const float key = (enhance ? id_value : out.kl) + (agrees ? 0.0f : 1e6f);
     const bool candidate = enhance ? watch && k >= rq.steps - 1 : true;
-    if (candidate && key < best.kl) {
-      best = {key, low.u.clone(), high.u.clone(), comp.u.clone(), x.detach().clone(), out.controller_distance,
-              out.steps_run, out.kl};
+    if (candidate && (ranked.size() < kCandidates || key < ranked.back().key)) {
+      Candidate c{key, low.u.clone(), high.u.clone(), comp.u.clone(), x.detach().clone(), out.controller_distance,
+                  out.steps_run, out.kl};
+      auto at = std::upper_bound(ranked.begin(), ranked.end(), key,
+                                 [](float v, const Candidate& r) { return v < r.key; });
+      ranked.insert(at, std::move(c));
+      if (ranked.size() > kCandidates) ranked.pop_back();
     }
     // Stop early only on a checked iterate that meets every target.
     if (last || ((watch || !enhance) && met && agrees && (b_comp <= 0.0f || out.kl < 0.005f))) break;
@@ -245,7 +257,8 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
       im.step(comp, im.project(g, /*low=*/false), tu.step * decay * b_comp, b_comp);
     }
   }
-  if (best.x.defined()) {
+  if (!ranked.empty()) {
+    const Candidate& best = ranked.front();
     out.delta = to_t4(best.x - x0);
     out.kl = best.kl_value;
     out.controller_distance = best.distance;
@@ -253,6 +266,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
     low.u = best.low_u;
     high.u = best.high_u;
     comp.u = best.comp_u;
+    for (std::size_t i = 1; i < ranked.size(); ++i) out.alternatives.push_back(to_t4(ranked[i].x - x0));
   } else {
     out.delta = to_t4((x0 + low.d + high.d + comp.d).clamp(0.0, 1.0) - x0);
   }

@@ -269,6 +269,31 @@ TEST_F(PrivatizerOnAFace, BudgetsGrowWithStrengthAndChangesStayInTheFace) {
   EXPECT_LT(rms(strong.delta), 0.08 + 0.03);
 }
 
+TEST_F(PrivatizerOnAFace, OffersCheckedAlternativesThatStayInTheFace) {
+  REQUIRE_MODELS();
+  const auto out = run(0.75f, 0.75f, 1.0f);
+  // The published iterate and up to three alternatives, all different changes of the same face.
+  ASSERT_LE(out.alternatives.size(), 3u);
+  ASSERT_FALSE(out.alternatives.empty());
+  EXPECT_LE(out.steps_run, request_.steps + request_.compensation_steps);
+  const std::vector<float> m = detail::face_mask(request_.landmarks, 128);
+  for (const Tensor4& alt : out.alternatives) {
+    ASSERT_EQ(alt.shape(), out.delta.shape());
+    EXPECT_NE(alt.vector(), out.delta.vector());
+    double outside = 0, all = 0;
+    for (int c = 0; c < 3; ++c)
+      for (std::size_t i = 0; i < m.size(); ++i) {
+        const double v = alt.plane(0, c)[i];
+        all += v * v;
+        if (m[i] == 0.0f) outside += v * v;
+      }
+    EXPECT_GT(all, 0.0);
+    EXPECT_LT(outside, 0.05 * all);
+  }
+  // Nothing to offer when nothing changes.
+  EXPECT_TRUE(run(0.0f, 0.0f, 0.0f).alternatives.empty());
+}
+
 TEST(VideoAnalyzer, TracksFacesAcrossFramesAndForgetsLostOnes) {
   REQUIRE_MODELS();
   const Pipeline p(quick(PrivacyMethod::blur));
