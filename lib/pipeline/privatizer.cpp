@@ -224,16 +224,17 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
     const at::Tensor gap = logp.index({0, top}) - logp.masked_select(others).max();
     const bool agrees = gap.item<float>() > 0.0f;
     const at::Tensor objective = kl + tu.top_weight * at::relu(tu.top_margin - gap);
-    // Candidates: agreeing iterates first, then the lowest KL.
+    // Ranking of the checked iterates: those that keep the top class first, then the lowest identity loss (the
+    // lowest KL when nothing is enhanced).
     const float id_value = id_loss.item<float>();
     const float key = (enhance ? id_value : out.kl) + (agrees ? 0.0f : 1e6f);
     const bool candidate = enhance ? watch && k >= rq.steps - 1 : true;
     if (candidate && (ranked.size() < kCandidates || key < ranked.back().key)) {
       Candidate c{key, low.u.clone(), high.u.clone(), comp.u.clone(), x.detach().clone(), out.controller_distance,
                   out.steps_run, out.kl};
-      auto at = std::upper_bound(ranked.begin(), ranked.end(), key,
-                                 [](float v, const Candidate& r) { return v < r.key; });
-      ranked.insert(at, std::move(c));
+      const auto pos = std::upper_bound(ranked.begin(), ranked.end(), key,
+                                        [](float v, const Candidate& r) { return v < r.key; });
+      ranked.insert(pos, std::move(c));
       if (ranked.size() > kCandidates) ranked.pop_back();
     }
     // Stop early only on a checked iterate that meets every target.

@@ -44,9 +44,9 @@ struct PrivatizeRequest {
 /// What came out.
 struct PrivatizeOutcome {
   Tensor4 delta;                           ///< x - x0, 1x3xSxS ([0, 1] units), confined to the face (see above)
-  int steps_run = 0;                       ///< steps taken (stops early once every target is met)
-  std::vector<float> controller_distance;  ///< each controller's distance x-x0 at the last step, in its units
-  float kl = 0.0f;                         ///< the expression controller's KL(x0 || x) at the last step
+  int steps_run = 0;                       ///< steps behind the published iterate (early stop once all targets are met)
+  std::vector<float> controller_distance;  ///< each controller's distance x-x0 at that iterate, in its units
+  float kl = 0.0f;                         ///< the expression controller's KL(x0 || x) at that iterate
   /// Further checked iterates, next best first (same ordering as `delta`: keeps the original's top class on the
   /// canvas, then the lowest identity loss); the caller may publish one of them when `delta`'s label does not
   /// survive being pasted back. Empty when the privatizer changed nothing.
