@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "detail/check.h"
 #include "model/differentiable.h"
@@ -225,16 +226,25 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       // model): the first checked iterate whose label survives is published, else the best one.
       const std::vector<Face> one{faces[i]};
       const Expression want = expression->predict_faces(image, one).front().label();
-      const Image before = result.private_image;
+      // paste_delta adds to the pixels under the canvas: keep those rows to undo a rejected paste.
+      Image& out = result.private_image;
+      const int x0 = std::max(0, canvas.rect.x), x1 = std::min(out.width(), canvas.rect.x + canvas.rect.width);
+      const int y0 = std::max(0, canvas.rect.y), y1 = std::min(out.height(), canvas.rect.y + canvas.rect.height);
+      const std::size_t row = std::size_t(std::max(0, x1 - x0)) * 3;
+      std::vector<std::uint8_t> saved(row * std::size_t(std::max(0, y1 - y0)));
+      for (int y = y0; y < y1; ++y) std::memcpy(&saved[(y - y0) * row], &out.at(y, x0, 0), row);
+      auto restore = [&] {
+        for (int y = y0; y < y1; ++y) std::memcpy(&out.at(y, x0, 0), &saved[(y - y0) * row], row);
+      };
       bool kept = false;
       for (std::size_t c = 0; c <= alternatives.size() && !kept; ++c) {
-        if (c > 0) result.private_image = before;
-        detail::paste_delta(result.private_image, canvas, c == 0 ? delta : alternatives[c - 1]);
-        kept = expression->predict_faces(result.private_image, one).front().label() == want;
+        if (c > 0) restore();
+        detail::paste_delta(out, canvas, c == 0 ? delta : alternatives[c - 1]);
+        kept = expression->predict_faces(out, one).front().label() == want;
       }
       if (!kept) {
-        result.private_image = before;
-        detail::paste_delta(result.private_image, canvas, delta);
+        restore();
+        detail::paste_delta(out, canvas, delta);
       }
     }
     fr.seconds = seconds_since(t0);
