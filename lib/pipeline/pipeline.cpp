@@ -192,6 +192,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
 
     Tensor4 delta(x0.shape());
     std::vector<Tensor4> alternatives;
+    std::vector<detail::PrivatizerState> alternative_states;
     const float sl = options.strength_low, sh = options.strength_high;
     auto masked_change = [&](const Tensor4& y) {
       const std::vector<float> m = detail::face_mask(lm, canvas.side);
@@ -216,6 +217,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
         detail::PrivatizeOutcome outcome = privatizer->run(rq, i < states.size() ? states[i] : nullptr);
         delta = std::move(outcome.delta);
         alternatives = std::move(outcome.alternatives);
+        alternative_states = std::move(outcome.alternative_states);
         break;
       }
     }
@@ -237,7 +239,8 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
         for (int y = y0; y < y1; ++y) std::memcpy(&out.at(y, x0, 0), &saved[(y - y0) * row], row);
       };
       bool kept = false;
-      for (std::size_t c = 0; c <= alternatives.size() && !kept; ++c) {
+      std::size_t c = 0;
+      for (; c <= alternatives.size() && !kept; ++c) {
         if (c > 0) restore();
         detail::paste_delta(out, canvas, c == 0 ? delta : alternatives[c - 1]);
         kept = expression->predict_faces(out, one).front().label() == want;
@@ -245,6 +248,8 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       if (!kept) {
         restore();
         detail::paste_delta(out, canvas, delta);
+      } else if (c > 1 && i < states.size() && states[i]) {
+        *states[i] = alternative_states[c - 2];  // a video track continues from what was published
       }
     }
     fr.seconds = seconds_since(t0);

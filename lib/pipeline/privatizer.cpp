@@ -267,7 +267,10 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
     low.u = best.low_u;
     high.u = best.high_u;
     comp.u = best.comp_u;
-    for (std::size_t i = 1; i < ranked.size(); ++i) out.alternatives.push_back(to_t4(ranked[i].x - x0));
+    for (std::size_t i = 1; i < ranked.size(); ++i) {
+      out.alternatives.push_back(to_t4(ranked[i].x - x0));
+      out.alternative_states.push_back({to_t4(ranked[i].low_u), to_t4(ranked[i].high_u), to_t4(ranked[i].comp_u)});
+    }
   } else {
     out.delta = to_t4((x0 + low.d + high.d + comp.d).clamp(0.0, 1.0) - x0);
   }

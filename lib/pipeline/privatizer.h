@@ -51,6 +51,8 @@ struct PrivatizeOutcome {
   /// canvas, then the lowest identity loss); the caller may publish one of them when `delta`'s label does not
   /// survive being pasted back. Empty when the privatizer changed nothing.
   std::vector<Tensor4> alternatives;
+  /// The privatizer state behind each alternative (what a video track continues from if it is published).
+  std::vector<PrivatizerState> alternative_states;
 };
 
 /// Budgets at strength 1 (RMS change of a face pixel, [0, 1] units) and the step rule. The defaults were chosen on

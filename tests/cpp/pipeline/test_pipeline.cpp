@@ -275,6 +275,9 @@ TEST_F(PrivatizerOnAFace, OffersCheckedAlternativesThatStayInTheFace) {
   // The published iterate and up to three alternatives, all different changes of the same face.
   ASSERT_LE(out.alternatives.size(), 3u);
   ASSERT_FALSE(out.alternatives.empty());
+  // Each alternative comes with the state a video track would continue from.
+  ASSERT_EQ(out.alternative_states.size(), out.alternatives.size());
+  for (const auto& st : out.alternative_states) EXPECT_EQ(st.compensation.shape(), out.delta.shape());
   EXPECT_LE(out.steps_run, request_.steps + request_.compensation_steps);
   const std::vector<float> m = detail::face_mask(request_.landmarks, 128);
   for (const Tensor4& alt : out.alternatives) {
