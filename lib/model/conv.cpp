@@ -23,6 +23,17 @@ struct Geometry {
   ConvActivation act;
 };
 
+c10::optional<at::Tensor> optional_bias(const at::Tensor& bias) {
+  return bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
+}
+
+// For paths whose padding is symmetric only: the extra bottom/right rows and columns of `g` as a padded copy of `x`;
+// what is left is the symmetric padding g.pad_tl.
+at::Tensor pad_bottom_right(const at::Tensor& x, const Geometry& g) {
+  if (g.pad_tl == g.pad_br) return x;
+  return at::constant_pad_nd(x, {0, g.pad_br[1] - g.pad_tl[1], 0, g.pad_br[0] - g.pad_tl[0]}, 0.0);
+}
+
 at::Tensor activate(at::Tensor y, ConvActivation act, bool in_place) {
   switch (act) {
     case ConvActivation::relu:
@@ -145,14 +156,9 @@ class OneDnnInference {
 #endif
 
 // LibTorch's own oneDNN binding (weights reordered per call), with the asymmetric part of the padding as a copy.
-at::Tensor torch_onednn_conv(at::Tensor x, const at::Tensor& weight, const at::Tensor& bias, const Geometry& g) {
-  std::array<std::int64_t, 2> pad = g.pad_tl;
-  if (g.pad_tl != g.pad_br) {
-    x = at::constant_pad_nd(x, {0, g.pad_br[1] - g.pad_tl[1], 0, g.pad_br[0] - g.pad_tl[0]}, 0.0);
-  }
-  const c10::optional<at::Tensor> b = bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
-  at::Tensor y = at::mkldnn_convolution(x.contiguous(at::MemoryFormat::ChannelsLast), weight, b, pad, g.stride,
-                                        g.dilation, g.groups);
+at::Tensor torch_onednn_conv(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const Geometry& g) {
+  at::Tensor y = at::mkldnn_convolution(pad_bottom_right(x, g).contiguous(at::MemoryFormat::ChannelsLast), weight,
+                                        optional_bias(bias), g.pad_tl, g.stride, g.dilation, g.groups);
   return activate(y, g.act, true);
 }
 
@@ -256,20 +262,15 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   if (onednn && !(at::GradMode::is_enabled() && x.requires_grad())) return onednn_inference(x, weight, bias, g);
   // Gradients with respect to the input flow through oneDNN too (OneDnnConv, checked against a float64 reference in
   // tests/cpp/model/test_differentiable.cpp); trainable weights take LibTorch's own path.
-  at::Tensor in = x;
-  std::array<std::int64_t, 2> pad = g.pad_tl;
-  if (g.pad_tl != g.pad_br) {
-    in = at::constant_pad_nd(x, {0, g.pad_br[1] - g.pad_tl[1], 0, g.pad_br[0] - g.pad_tl[0]}, 0.0);
-  }
+  const at::Tensor in = pad_bottom_right(x, g);
+  const auto& pad = g.pad_tl;
   const bool plain = dilation[0] == 1 && dilation[1] == 1 && pad[0] < weight.size(2) && pad[1] < weight.size(3);
   at::Tensor y;
   if (onednn && plain) {
-    y = OneDnnConv::apply(in, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
-                          std::vector<std::int64_t>{g.stride[0], g.stride[1]}, std::vector<std::int64_t>{pad[0], pad[1]},
-                          groups);
+    y = OneDnnConv::apply(in, weight, optional_bias(bias), std::vector<std::int64_t>{g.stride[0], g.stride[1]},
+                          std::vector<std::int64_t>{pad[0], pad[1]}, groups);
   } else {
-    const c10::optional<at::Tensor> b = bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt;
-    y = at::conv2d(in, weight, b, g.stride, pad, dilation, groups);
+    y = at::conv2d(in, weight, optional_bias(bias), g.stride, pad, dilation, groups);
   }
   return activate(y, act, false);
 }
