@@ -1,13 +1,13 @@
 // The per-face optimisation: LibTorch autograd through the controllers, FFTW band projection of every update.
 #include "pipeline/privatizer.h"
 
-#include <algorithm>
-#include <limits>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "detail/check.h"
 #include "detail/hash_rng.h"
@@ -16,11 +16,9 @@
 #include "privacy/face_region.h"
 
 namespace ferguard::detail {
+namespace {
 
-namespace {
 constexpr std::size_t kCandidates = 4;  // the best checked iterate and up to three alternatives
-}  // namespace
-namespace {
 
 at::Tensor to_at(const Tensor4& t) {
   const Shape4& s = t.shape();
