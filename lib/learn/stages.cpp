@@ -165,6 +165,19 @@ torch::Tensor batched(const torch::Tensor& images, const std::function<torch::Te
   return torch::cat(parts);
 }
 
+// Calls fn on consecutive slices of at most kInferenceBatch samples of `set`.
+void for_each_chunk(const TensorSet& set, const std::function<void(const TensorSet&)>& fn) {
+  for (int64_t i = 0; i < set.size(); i += kInferenceBatch)
+    fn(set.select(torch::arange(i, std::min(set.size(), i + kInferenceBatch))));
+}
+
+// The validator's cross-entropy against the identity-group target at strength s: the privacy term of the stages
+// after the enhancers.
+torch::Tensor validator_privacy(Models& m, const torch::Tensor& z, const torch::Tensor& identity,
+                                const torch::Tensor& strength) {
+  return soft_cross_entropy(m.validator->forward(z), group_targets(identity, strength, m.identities));
+}
+
 double accuracy(const torch::Tensor& logits, const torch::Tensor& truth) {
   return logits.argmax(1).eq(truth).to(torch::kFloat64).mean().item<double>();
 }
@@ -293,12 +306,11 @@ void train_enhancers(Models& m, const LearnData& d, RunContext& run) {
       load_module(*enhancers, path);
     } else {
       torch::NoGradGuard no_grad;
-      for (int64_t i = 0; i < d.train.size(); i += kInferenceBatch) {
-        TensorSet part = d.train.select(torch::arange(i, std::min(d.train.size(), i + kInferenceBatch)));
+      for_each_chunk(d.train, [&](const TensorSet& part) {
         auto [low, high] = m.splitter.split(part.images);
         m.privatizer->t_low->fit(low, part.identity, part.expression);
         m.privatizer->t_high->fit(high, part.identity, part.expression);
-      }
+      });
       if (!run.out_dir.empty() && run.comm.is_root()) save_module(*enhancers, path);
     }
     freeze(*enhancers);
@@ -317,14 +329,12 @@ void train_enhancers(Models& m, const LearnData& d, RunContext& run) {
                },
                [&] {
                  double total = 0.0;
-                 const int64_t n = d.val.size();
-                 for (int64_t i = 0; i < n; i += kInferenceBatch) {
-                   TensorSet part = d.val.select(torch::arange(i, std::min(n, i + kInferenceBatch)));
+                 for_each_chunk(d.val, [&](const TensorSet& part) {
                    Batch b{part.images, part.identity, part.expression};
                    const int64_t k = part.size();
                    total += k * stage(b, torch::full({k}, o.strength_low), torch::full({k}, o.strength_high)).item<double>();
-                 }
-                 return -total / n;
+                 });
+                 return -total / d.val.size();
                }};
   fit(spec, run);
   freeze(*enhancers);
@@ -334,7 +344,6 @@ void train_compensator(Models& m, const LearnData& d, RunContext& run) {
   const TrainOptions& o = run.options;
   UNet comp = m.privatizer->compensator;
   unfreeze(*comp);
-  const int n = d.identities;
   FitSpec spec{"compensator", comp.ptr().get(), &d.train, o.epochs_compensator,
                [&](const Batch& b, int64_t step) {
                  auto [s_low, s_high] = sample_strengths(o, b, "compensator", step);
@@ -348,7 +357,7 @@ void train_compensator(Models& m, const LearnData& d, RunContext& run) {
                  // Recognisable to the clean FER controller, no more identifiable to the validator than the
                  // strength allows, close to its input.
                  return F::cross_entropy(m.c_fc->forward(z), b.expression) +
-                        o.loss.privacy * soft_cross_entropy(m.validator->forward(z), group_targets(b.identity, s, n)) +
+                        o.loss.privacy * validator_privacy(m, z, b.identity, s) +
                         o.loss.change * (z - y).pow(2).mean();
                },
                [&] {
@@ -383,9 +392,7 @@ void train_finetune(Models& m, const LearnData& d, RunContext& run) {
                    auto [s_low, s_high] = sample_strengths(o, b, "finetune", step);
                    torch::Tensor z = privatize(m, b.images, s_low, s_high);
                    return F::cross_entropy(m.f_u->forward(z), b.expression) +
-                          o.loss.privacy * soft_cross_entropy(m.validator->forward(z),
-                                                              group_targets(b.identity, torch::minimum(s_low, s_high),
-                                                                            m.identities));
+                          o.loss.privacy * validator_privacy(m, z, b.identity, torch::minimum(s_low, s_high));
                  },
                  [&] {
                    torch::Tensor z = privatize_all(m, d.val.images, o.strength_low, o.strength_high);
