@@ -7,7 +7,11 @@ PYTHON  ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all setup deps assets configure build demo test test-cpp test-python bench clean
+.PHONY: all setup deps assets configure build templates demo test test-cpp test-python bench clean
+
+# The template bank built from face-api's sample photos: for the demo and the tests only (those people did not
+# consent to be donors), never installed or packaged.
+TEMPLATE_BANK := assets/templates/samples.fgtb
 
 all: build
 
@@ -27,6 +31,13 @@ configure: $(BUILD)/build.ninja
 
 build: setup configure
 	cmake --build $(BUILD) -j $(JOBS)
+	$(MAKE) --no-print-directory templates
+
+templates: $(TEMPLATE_BANK)
+
+$(TEMPLATE_BANK): $(BUILD)/bin/ferguard
+	mkdir -p $(dir $@)
+	$(BUILD)/bin/ferguard templates assets/faceapi/samples --k 3 --out $@
 
 demo: build
 	$(BUILD)/bin/ferguard demo --out demo_out

@@ -65,6 +65,9 @@ py::dict face_dict(const FaceResult& f, bool embeddings) {
   d["track"] = f.track;
   d["status"] = to_string(f.status);
   d["reason"] = f.reason;
+  d["change"] = f.change;
+  d["template_donors"] = f.template_donors;
+  d["template_people"] = f.template_people;
   const bool rated = f.status == FaceStatus::privatized;  // nothing is predicted on a masked face
   auto maybe = [](bool present, const ExpressionScores& s) {
     return present ? py::object(expression_dict(s)) : py::object(py::none());
@@ -91,6 +94,7 @@ py::dict face_dict(const FaceResult& f, bool embeddings) {
   d["audits"] = audits;
   d["leakage"] = f.leakage;
   d["seconds"] = f.seconds;
+  d["audit_seconds"] = f.audit_seconds;
   return d;
 }
 
@@ -113,6 +117,13 @@ py::dict summary_dict(const RunSummary& s) {
   d["second_agreement"] = s.second_agreement < 0 ? py::object(py::none()) : py::object(py::float_(s.second_agreement));
   d["mean_kl"] = s.mean_kl;
   d["seconds_per_face"] = s.seconds_per_face;
+  d["audit_seconds_per_face"] = s.audit_seconds_per_face;
+  d["masked_share"] = s.masked_share;
+  auto share = [](double v) { return v < 0 ? py::object(py::none()) : py::object(py::float_(v)); };
+  d["natural"] = share(s.natural);
+  d["redetected"] = share(s.redetected);
+  d["expression_landmarks_ok"] = share(s.landmarks_ok);
+  d["colourfulness_ok"] = share(s.colour_ok);
   py::list auditors;
   for (const AuditorSummary& a : s.auditors) {
     py::dict x;
@@ -171,15 +182,17 @@ void bind_pipeline(py::module_& m) {
   py::class_<PyPipeline>(m, "Pipeline",
                          "ferguard's main job: detect faces, privatize each one, predict its expression and measure "
                          "its identity leakage with independent auditors.")
-      .def(py::init([](const std::string& method, float strength_low, float strength_high, float compensate,
+      .def(py::init([](const std::string& method, float strength_shape, float strength_low, float strength_high,
+                       float compensate,
                        float budget_scale, const py::object& controllers, const py::object& auditors, const std::string& expression_model,
                        const std::string& second_expression_model, const py::object& steps,
                        const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
-                       const py::object& models) {
+                       const py::object& models, const py::object& template_bank, bool audit) {
              PipelineOptions o;
              o.method = parse_privacy_method(method);
              if (!preset.is_none()) o.apply_preset(preset.cast<std::string>());
+             o.strength_shape = strength_shape;
              o.strength_low = strength_low;
              o.strength_high = strength_high;
              o.compensate = compensate;
@@ -195,13 +208,16 @@ void bind_pipeline(py::module_& m) {
              o.threads = threads;
              o.models.threads = threads;
              if (!models.is_none()) o.models.faceapi_dir = py::str(models).cast<std::string>();
+             if (!template_bank.is_none()) o.template_bank = py::str(template_bank).cast<std::string>();
+             o.audit = audit;
              auto p = std::make_unique<PyPipeline>();
              p->embeddings = embeddings;
              py::gil_scoped_release release;
              p->pipeline = std::make_unique<Pipeline>(std::move(o));
              return p;
            }),
-           py::kw_only(), py::arg("method") = "ferguard", py::arg("strength_low") = PipelineOptions{}.strength_low,
+           py::kw_only(), py::arg("method") = "template", py::arg("strength_shape") = PipelineOptions{}.strength_shape,
+           py::arg("strength_low") = PipelineOptions{}.strength_low,
            py::arg("strength_high") = PipelineOptions{}.strength_high,
            py::arg("compensate") = PipelineOptions{}.compensate,
            py::arg("budget_scale") = PipelineOptions{}.budget_scale,
@@ -210,7 +226,10 @@ void bind_pipeline(py::module_& m) {
            py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,
            py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
            py::arg("seed") = 0, py::arg("threads") = 1, py::arg("embeddings") = false, py::arg("models") = py::none(),
-           "method: ferguard, none, blur, pixelate or frequency. steps/compensation_steps/canvas: None = the preset's (preset: None = "
+           py::arg("template_bank") = py::none(), py::arg("audit") = true,
+           "method: template (default), adversarial (alias ferguard), none, blur, pixelate, frequency or mask. "
+           "auditors: [] = every recogniser the method does not steer with. template_bank: None = the default bank. "
+           "audit=False: privatize and predict only (no auditors, no independent model, no naturalness checks). steps/compensation_steps/canvas: None = the preset's (preset: None = "
            "'default', or 'fast'). An auditor may not be a controller (ValueError); missing model files raise "
            "ferguard.ModelError. embeddings=True exposes each auditor's embeddings in the results.")
       .def(

@@ -10,6 +10,7 @@
 #include "ferguard/io/image_io.h"
 #include "ferguard/face/face_types.h"
 #include "ferguard/face/face_crops.h"
+#include "ferguard/face/face_geometry.h"
 #include "ferguard/frequency/band_splitter.h"
 #include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/frequency/haar.h"

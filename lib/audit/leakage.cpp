@@ -135,7 +135,13 @@ RunSummary summarize(const std::vector<FaceRecord>& faces) {
       ++s.masked;
     }
   }
-  if (!faces.empty()) s.seconds_per_face = seconds / static_cast<double>(faces.size());
+  if (!faces.empty()) {
+    s.seconds_per_face = seconds / static_cast<double>(faces.size());
+    double audit = 0.0;
+    for (const FaceRecord& f : faces) audit += f.audit_seconds;
+    s.audit_seconds_per_face = audit / static_cast<double>(faces.size());
+    s.masked_share = static_cast<double>(s.masked) / static_cast<double>(faces.size());
+  }
   if (rated.empty()) return s;
 
   check_consistent(faces, rated);
@@ -155,6 +161,24 @@ RunSummary summarize(const std::vector<FaceRecord>& faces) {
   }
   const double n = static_cast<double>(rated.size());
   s.agreement = agree / n;
+  s.agreement_all = agree / static_cast<double>(faces.size());
+  if (second_faces > 0) s.second_agreement_all = static_cast<double>(second_agree) / static_cast<double>(faces.size());
+  int checked = 0, redetected = 0, landmarks = 0, colour = 0, natural = 0;
+  for (std::size_t i : rated) {
+    const FaceRecord& f = faces[i];
+    if (!f.has_naturalness) continue;
+    ++checked;
+    redetected += f.naturalness.redetected;
+    landmarks += f.naturalness.landmarks_ok;
+    colour += f.naturalness.colour_ok;
+    natural += f.naturalness.ok();
+  }
+  if (checked > 0) {
+    s.redetected = double(redetected) / checked;
+    s.landmarks_ok = double(landmarks) / checked;
+    s.colour_ok = double(colour) / checked;
+    s.natural = double(natural) / checked;
+  }
   s.mean_kl = kl / n;
   if (second_faces > 0) s.second_agreement = static_cast<double>(second_agree) / second_faces;
   return s;

@@ -3,6 +3,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "detail/check.h"
 #include "ferguard/face/face_crops.h"
 #include "ferguard/model/faceapi_nets.h"
@@ -87,6 +90,37 @@ std::unique_ptr<DifferentiableModel> make_differentiable_expression_model(const 
   if (name == "emotion") return make_graph_differentiable_expression_model(options);
   FERGUARD_CHECK(false, "expression model '{}': unknown (known: faceapi, emotion)", name);
   return nullptr;
+}
+
+at::Tensor canvas_to_at(const Tensor4& t) {
+  const Shape4& s = t.shape();
+  return at::from_blob(const_cast<float*>(t.data()), {s.n, s.c, s.h, s.w}, at::kFloat).clone();
+}
+
+Tensor4 at_to_canvas(const at::Tensor& t) {
+  const at::Tensor c = t.detach().to(at::kCPU).to(at::kFloat).contiguous();
+  Tensor4 out(Shape4{int(c.size(0)), int(c.size(1)), int(c.size(2)), int(c.size(3))});
+  std::memcpy(out.data(), c.data_ptr<float>(), sizeof(float) * c.numel());
+  return out;
+}
+
+at::Tensor resample_crop(const at::Tensor& x, const FaceBox& box, const CropSpec& spec, int size) {
+  const double side = x.size(3);
+  const double cx = box.x + 0.5 * box.width, cy = box.y + 0.5 * box.height;
+  const double w = spec.pad_centered ? std::max(box.width, box.height) : box.width;
+  const double h = spec.pad_centered ? std::max(box.width, box.height) : box.height;
+  const at::Tensor t = (at::arange(size, at::kFloat) + 0.5) / size;  // output pixel centres in (0, 1)
+  const at::Tensor u = (cx - 0.5 * w) + t * w, v = (cy - 0.5 * h) + t * h;  // canvas pixels
+  const at::Tensor gx = (2.0 * u / side - 1.0).view({1, size}).expand({size, size});
+  const at::Tensor gy = (2.0 * v / side - 1.0).view({size, 1}).expand({size, size});
+  const at::Tensor grid = at::stack({gx, gy}, 2).unsqueeze(0);
+  at::Tensor out = at::grid_sampler(x, grid, /*bilinear*/ 0, /*zeros*/ 0, /*align_corners=*/false);
+  if (spec.pad_centered && box.width != box.height) {
+    const at::Tensor inside_x = (u >= box.x) & (u < box.x + box.width);
+    const at::Tensor inside_y = (v >= box.y) & (v < box.y + box.height);
+    out = out * (inside_y.view({size, 1}) & inside_x.view({1, size})).to(at::kFloat).view({1, 1, size, size});
+  }
+  return out;
 }
 
 }  // namespace ferguard::detail

@@ -9,6 +9,7 @@
 
 #include "ferguard/face/face_types.h"
 #include "ferguard/model/recognizer.h"
+#include "ferguard/types.h"
 
 namespace ferguard::detail {
 
@@ -45,5 +46,13 @@ std::unique_ptr<DifferentiableRecognizer> make_differentiable_recognizer(const s
 /// "faceapi" or "emotion"; the same errors as make_expression_model.
 std::unique_ptr<DifferentiableModel> make_differentiable_expression_model(const std::string& name,
                                                                           const ModelOptions& options);
+
+/// A copy of a 1x3xSxS canvas as a LibTorch tensor, and back (detached, float32, CPU).
+at::Tensor canvas_to_at(const Tensor4& t);
+Tensor4 at_to_canvas(const at::Tensor& t);
+
+/// Differentiable bilinear resampling of `box` (canvas pixels) of x (1x3xSxS) to size x size. spec.pad_centered: the
+/// box is first zero-padded to a square around its centre (face-api's padToSquare), so its outside reads as zeros.
+at::Tensor resample_crop(const at::Tensor& x, const FaceBox& box, const CropSpec& spec, int size);
 
 }  // namespace ferguard::detail

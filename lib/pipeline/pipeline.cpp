@@ -7,33 +7,13 @@
 #include <cstring>
 
 #include "detail/check.h"
+#include "ferguard/audit/naturalness.h"
+#include "ferguard/privacy/template_bank.h"
 #include "model/differentiable.h"
 #include "pipeline/pipeline_impl.h"
-#include "privacy/baselines.h"
 #include "privacy/face_region.h"
 
 namespace ferguard {
-
-PrivacyMethod parse_privacy_method(const std::string& name) {
-  if (name == "ferguard") return PrivacyMethod::ferguard;
-  if (name == "none") return PrivacyMethod::none;
-  if (name == "blur") return PrivacyMethod::blur;
-  if (name == "pixelate") return PrivacyMethod::pixelate;
-  if (name == "frequency") return PrivacyMethod::frequency;
-  FERGUARD_CHECK(false, "method '{}': unknown (known: ferguard, none, blur, pixelate, frequency)", name);
-  return PrivacyMethod::none;
-}
-
-std::string to_string(PrivacyMethod m) {
-  switch (m) {
-    case PrivacyMethod::ferguard: return "ferguard";
-    case PrivacyMethod::none: return "none";
-    case PrivacyMethod::blur: return "blur";
-    case PrivacyMethod::pixelate: return "pixelate";
-    case PrivacyMethod::frequency: return "frequency";
-  }
-  return "?";
-}
 
 std::string to_string(FaceStatus s) { return s == FaceStatus::privatized ? "privatized" : "masked"; }
 
@@ -69,16 +49,19 @@ void PipelineOptions::validate() const {
   for (const auto& [value, name] : {std::pair{strength_low, "strength_low"}, std::pair{strength_high, "strength_high"},
                                     std::pair{compensate, "compensate"}})
     FERGUARD_CHECK(value >= 0.0f && value <= 1.0f, "PipelineOptions.{}: expected a value in [0, 1], got {}", name, value);
+  FERGUARD_CHECK(strength_shape >= 0.0f && strength_shape <= 1.0f,
+                 "PipelineOptions.strength_shape: expected a value in [0, 1], got {}", strength_shape);
   check_names(controllers, recognizer_names(), "controllers");
   check_names(auditors, recognizer_names(), "auditors");
-  FERGUARD_CHECK(!auditors.empty(), "PipelineOptions.auditors: expected at least one auditor");
   for (const std::string& a : auditors)
-    FERGUARD_CHECK(method != PrivacyMethod::ferguard || !contains(controllers, a),
+    FERGUARD_CHECK(!contains(active_controllers(), a),
                    "PipelineOptions.auditors: '{}' is also a controller; a recogniser that steers the privatizer "
                    "cannot audit it",
                    a);
-  FERGUARD_CHECK(method != PrivacyMethod::ferguard || !controllers.empty(),
-                 "PipelineOptions.controllers: the ferguard method needs at least one controller");
+  FERGUARD_CHECK(method != PrivacyMethod::adversarial || !controllers.empty(),
+                 "PipelineOptions.controllers: the adversarial method needs at least one controller");
+  FERGUARD_CHECK(!active_auditors().empty(),
+                 "PipelineOptions.auditors: every recogniser steers the privatizer, none is left to audit it");
   FERGUARD_CHECK(contains(expression_model_names(), expression_model),
                  "PipelineOptions.expression_model: unknown model '{}'", expression_model);
   FERGUARD_CHECK(second_expression_model.empty() || contains(expression_model_names(), second_expression_model),
@@ -100,6 +83,18 @@ void PipelineOptions::validate() const {
   detector.validate();
 }
 
+std::vector<std::string> PipelineOptions::active_controllers() const {
+  return method == PrivacyMethod::adversarial ? controllers : std::vector<std::string>{};
+}
+
+std::vector<std::string> PipelineOptions::active_auditors() const {
+  if (!auditors.empty()) return auditors;
+  std::vector<std::string> out;
+  for (const std::string& r : recognizer_names())
+    if (!contains(active_controllers(), r)) out.push_back(r);
+  return out;
+}
+
 FaceRecord FaceResult::record() const {
   FaceRecord r;
   r.privatized = status == FaceStatus::privatized;
@@ -110,6 +105,9 @@ FaceRecord FaceResult::record() const {
   r.second_original = second_original_expression;
   r.second_private = second_expression;
   r.seconds = seconds;
+  r.audit_seconds = audit_seconds;
+  r.has_naturalness = status == FaceStatus::privatized && audit_seconds > 0.0;
+  r.naturalness = naturalness;
   return r;
 }
 
@@ -123,25 +121,23 @@ Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
   fa.threads = options.threads;
   fa.device = mo.device;
   analyzer = std::make_unique<FaceAnalyzer>(fa);
-  for (const std::string& a : options.auditors) auditors.push_back(make_recognizer(a, mo));
+  for (const std::string& a : options.active_auditors()) auditors.push_back(make_recognizer(a, mo));
   expression = make_expression_model(options.expression_model, mo);
   if (!options.second_expression_model.empty())
     second_expression = make_expression_model(options.second_expression_model, mo);
-  SplitOptions split;
-  split.cutoff = options.cutoff;
-  split.threads = 1;
-  split.plan_effort = PlanEffort::estimate;  // plans do not depend on timing, so output bytes do not either
-  if (options.method == PrivacyMethod::ferguard) {
-    for (const std::string& c : options.controllers)
-      controllers.push_back(detail::make_differentiable_recognizer(c, mo));
-    expression_controller = detail::make_differentiable_expression_model(options.expression_model, mo);
-    detail::PrivatizerTuning tuning;
-    tuning.budget_low *= options.budget_scale;
-    tuning.budget_high *= options.budget_scale;
-    privatizer =
-        std::make_unique<detail::Privatizer>(controllers, expression_controller, split, options.threads, tuning);
-  }
-  if (options.method == PrivacyMethod::frequency) splitter = std::make_unique<FrequencySplitter>(split);
+  detail::MethodSettings ms;
+  ms.models = mo;
+  ms.split.cutoff = options.cutoff;
+  ms.split.threads = 1;
+  ms.split.plan_effort = PlanEffort::estimate;  // plans do not depend on timing, so output bytes do not either
+  ms.threads = options.threads;
+  ms.expression_model = options.expression_model;
+  ms.controllers = options.active_controllers();
+  ms.budget_scale = options.budget_scale;
+  ms.steps = options.steps;
+  ms.compensation_steps = options.compensation_steps;
+  ms.template_bank = options.template_bank;
+  method = detail::make_face_privatizer(options.method, ms);
 }
 
 namespace {
@@ -150,6 +146,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+constexpr float kMinChangePerStrength = 2.0f;
+
 std::string fmt_too_small(float side) {
   return "face too small (" + std::to_string(int(side)) + " px)";
 }
@@ -157,100 +155,119 @@ std::string fmt_too_small(float side) {
 }  // namespace
 
 AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Face>& faces,
-                                       const std::vector<detail::PrivatizerState*>& states) const {
+                                       const std::vector<std::unique_ptr<detail::MethodTrackState>*>& states) const {
   AnalysisResult result;
   result.private_image = image;
   std::vector<Face> done;        // privatized faces, for the batched predictions and audits
   std::vector<std::size_t> slot;  // their index in result.faces
+  const std::uint64_t photo = method->needs_photo_hash() ? photo_hash(image) : 0;
+  std::vector<ExpressionScores> original_scores(faces.size());  // ferguard's model on each original face
+  detail::Strengths strengths{options.strength_shape, options.strength_low, options.strength_high, options.compensate};
+  // Privacy fails closed: a face is published only if the method changed it by at least this much (mean absolute
+  // change inside the face, grey levels), a floor that grows with the strengths.
+  const float floor = kMinChangePerStrength * strengths.max();
+  auto mask = [&](FaceResult& fr, std::string reason, const std::chrono::steady_clock::time_point& t0) {
+    fr.status = FaceStatus::masked;
+    fr.reason = std::move(reason);
+    fr.published_landmarks.clear();
+    detail::mask_face(result.private_image, fr.face.box);
+    fr.seconds = seconds_since(t0);
+    result.faces.push_back(std::move(fr));
+  };
   for (std::size_t i = 0; i < faces.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     FaceResult fr;
     fr.face = faces[i];
     const float side = detail::landmark_box_side(faces[i].landmarks);
     if (side < float(options.min_face)) {
-      fr.status = FaceStatus::masked;
-      fr.reason = faces[i].landmarks.size() != std::size_t(kNumFaceLandmarks) || side <= 0.0f
-                      ? "landmarks failed"
-                      : fmt_too_small(side);
-      detail::mask_face(result.private_image, faces[i].box);
-      fr.seconds = seconds_since(t0);
-      result.faces.push_back(std::move(fr));
+      mask(fr,
+           faces[i].landmarks.size() != std::size_t(kNumFaceLandmarks) || side <= 0.0f ? "landmarks failed"
+                                                                                       : fmt_too_small(side),
+           t0);
       continue;
     }
-    std::vector<FaceBox> boxes;
+    std::vector<FaceBox> boxes = method->canvas_boxes(faces[i].landmarks);
     const PixelRect sq = landmark_square_crop(faces[i].landmarks, 1.6f);
     boxes.push_back(FaceBox{float(sq.x), float(sq.y), float(sq.width), float(sq.height)});
-    for (const auto& c : controllers) boxes.push_back(c->crop(faces[i].landmarks).box);
-    if (expression_controller) boxes.push_back(expression_controller->crop(faces[i].landmarks).box);
     // Never enlarge a small face: the change is made at the face's own resolution when it is below the canvas size,
     // so that nothing of it is lost when it is pasted back.
     const PixelRect square = detail::covering_square(boxes);
-    detail::Canvas canvas{square, std::clamp(square.width, 32, options.canvas)};
-    const Tensor4 x0 = detail::read_canvas(image, canvas);
-    std::vector<Point2f> lm;
-    for (const Point2f& p : faces[i].landmarks) lm.push_back(canvas.to_canvas(p));
+    detail::FaceJob job;
+    job.image = &image;
+    job.photo = photo;
+    job.canvas = detail::Canvas{square, std::clamp(square.width, 32, options.canvas)};
+    job.x0 = detail::read_canvas(image, job.canvas);
+    for (const Point2f& p : faces[i].landmarks) job.landmarks.push_back(job.canvas.to_canvas(p));
+    original_scores[i] = expression->predict_faces(image, {faces[i]}).front();
+    job.expression = original_scores[i].label();
+    job.strengths = strengths;
+    job.seed = options.seed;
+    const detail::Canvas& canvas = job.canvas;
 
-    Tensor4 delta(x0.shape());
-    std::vector<Tensor4> alternatives;
-    std::vector<detail::PrivatizerState> alternative_states;
-    const float sl = options.strength_low, sh = options.strength_high;
-    auto masked_change = [&](const Tensor4& y) {
-      const std::vector<float> m = detail::face_mask(lm, canvas.side);
-      for (int c = 0; c < 3; ++c)
-        for (std::size_t k = 0; k < m.size(); ++k) delta.plane(0, c)[k] = m[k] * (y.plane(0, c)[k] - x0.plane(0, c)[k]);
-    };
-    switch (options.method) {
-      case PrivacyMethod::none: break;
-      case PrivacyMethod::blur: masked_change(detail::blur_canvas(x0, sl)); break;
-      case PrivacyMethod::pixelate: masked_change(detail::pixelate_canvas(x0, sl)); break;
-      case PrivacyMethod::frequency: masked_change(detail::frequency_canvas(x0, sl, sh, *splitter)); break;
-      case PrivacyMethod::ferguard: {
-        detail::PrivatizeRequest rq;
-        rq.canvas = x0;
-        rq.landmarks = lm;
-        rq.strength_low = sl;
-        rq.strength_high = sh;
-        rq.compensate = options.compensate;
-        rq.steps = options.steps;
-        rq.compensation_steps = options.compensation_steps;
-        rq.seed = options.seed;
-        detail::PrivatizeOutcome outcome = privatizer->run(rq, i < states.size() ? states[i] : nullptr);
-        delta = std::move(outcome.delta);
-        alternatives = std::move(outcome.alternatives);
-        alternative_states = std::move(outcome.alternative_states);
-        break;
-      }
-    }
-    if (alternatives.empty()) {
-      detail::paste_delta(result.private_image, canvas, delta);
+    if (strengths.max() <= 0.0f) {  // strength 0 leaves the face as it is, whatever the method
+      fr.published_landmarks = faces[i].landmarks;
     } else {
-      // The expression is checked in the form it is published (pasted back, cropped by ferguard's own expression
-      // model): the first checked iterate whose label survives is published, else the best one.
-      const std::vector<Face> one{faces[i]};
-      const Expression want = expression->predict_faces(image, one).front().label();
-      // paste_delta adds to the pixels under the canvas: keep those rows to undo a rejected paste.
-      Image& out = result.private_image;
-      const int x0 = std::max(0, canvas.rect.x), x1 = std::min(out.width(), canvas.rect.x + canvas.rect.width);
-      const int y0 = std::max(0, canvas.rect.y), y1 = std::min(out.height(), canvas.rect.y + canvas.rect.height);
-      const std::size_t row = std::size_t(std::max(0, x1 - x0)) * 3;
-      std::vector<std::uint8_t> saved(row * std::size_t(std::max(0, y1 - y0)));
-      for (int y = y0; y < y1; ++y) std::memcpy(&saved[(y - y0) * row], &out.at(y, x0, 0), row);
-      auto restore = [&] {
-        for (int y = y0; y < y1; ++y) std::memcpy(&out.at(y, x0, 0), &saved[(y - y0) * row], row);
+      detail::FaceChange change;
+      try {
+        change = method->apply(job, i < states.size() ? states[i] : nullptr);
+      } catch (const InvalidArgument& e) {
+        change.failure = e.what();
+      }
+      if (change.failure.empty() && change.candidates.empty()) change.failure = "the method returned no face";
+      if (!change.failure.empty()) {
+        mask(fr, "could not privatize: " + change.failure, t0);
+        continue;
+      }
+      const std::vector<float> inside =
+          change.alpha.empty() ? detail::face_mask(job.landmarks, canvas.side) : change.alpha;
+      fr.change = detail::mean_change(job.x0, change.candidates.front(), inside);
+      if (!(fr.change >= floor)) {
+        mask(fr, fmt::format("changed too little ({:.2f} grey levels, floor {:.2f})", fr.change, floor), t0);
+        continue;
+      }
+      auto paste = [&](Image& out, const Tensor4& candidate) {
+        if (change.alpha.empty()) {
+          Tensor4 delta = candidate;
+          for (std::size_t k = 0; k < delta.vector().size(); ++k) delta.vector()[k] -= job.x0.vector()[k];
+          detail::paste_delta(out, canvas, delta);
+        } else {
+          detail::paste_blend(out, canvas, candidate, change.alpha);
+        }
       };
-      bool kept = false;
-      std::size_t c = 0;
-      for (; c <= alternatives.size() && !kept; ++c) {
-        if (c > 0) restore();
-        detail::paste_delta(out, canvas, c == 0 ? delta : alternatives[c - 1]);
-        kept = expression->predict_faces(out, one).front().label() == want;
+      std::size_t published = 0;
+      if (!change.check_label || change.candidates.size() == 1) {
+        paste(result.private_image, change.candidates.front());
+      } else {
+        // The expression is checked in the form it is published (pasted back, cropped by ferguard's own expression
+        // model): the first candidate whose label survives is published, else the first.
+        const std::vector<Face> one{faces[i]};
+        Image& out = result.private_image;
+        const int x0 = std::max(0, canvas.rect.x), x1 = std::min(out.width(), canvas.rect.x + canvas.rect.width);
+        const int y0 = std::max(0, canvas.rect.y), y1 = std::min(out.height(), canvas.rect.y + canvas.rect.height);
+        const std::size_t row = std::size_t(std::max(0, x1 - x0)) * 3;
+        std::vector<std::uint8_t> saved(row * std::size_t(std::max(0, y1 - y0)));
+        for (int y = y0; y < y1; ++y) std::memcpy(&saved[(y - y0) * row], &out.at(y, x0, 0), row);
+        auto restore = [&] {
+          for (int y = y0; y < y1; ++y) std::memcpy(&out.at(y, x0, 0), &saved[(y - y0) * row], row);
+        };
+        bool kept = false;
+        for (std::size_t c = 0; c < change.candidates.size() && !kept; ++c) {
+          if (c > 0) restore();
+          paste(out, change.candidates[c]);
+          kept = expression->predict_faces(out, one).front().label() == job.expression;
+          if (kept) published = c;
+        }
+        if (!kept) {
+          restore();
+          paste(out, change.candidates.front());
+        }
       }
-      if (!kept) {
-        restore();
-        detail::paste_delta(out, canvas, delta);
-      } else if (c > 1 && i < states.size() && states[i]) {
-        *states[i] = alternative_states[c - 2];  // a video track continues from what was published
-      }
+      if (change.published) change.published(published);
+      for (const Point2f& p : change.geometry)
+        fr.published_landmarks.push_back({float(canvas.rect.x + p.x / canvas.scale()),
+                                          float(canvas.rect.y + p.y / canvas.scale())});
+      fr.template_donors = change.template_donors;
+      fr.template_people = change.template_people;
     }
     fr.seconds = seconds_since(t0);
     done.push_back(faces[i]);
@@ -259,10 +276,20 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
   }
   if (done.empty()) return result;
 
-  // Predictions and audits see the published pixels, with the original face's geometry.
+  // The prediction (what an app publishes beside the face) sees the published pixels with the original's geometry.
   const auto t0 = std::chrono::steady_clock::now();
-  const auto orig_expr = expression->predict_faces(image, done);
   const auto priv_expr = expression->predict_faces(result.private_image, done);
+  const double predict = seconds_since(t0) / double(done.size());
+  for (std::size_t j = 0; j < done.size(); ++j) {
+    FaceResult& fr = result.faces[slot[j]];
+    fr.original_expression = original_scores[slot[j]];
+    fr.expression = priv_expr[j];
+    fr.seconds += predict;
+  }
+  if (!options.audit) return result;
+
+  // The audit: the independent expression model, the auditors, and whether the published faces look natural.
+  const auto t1 = std::chrono::steady_clock::now();
   std::vector<ExpressionScores> orig_second, priv_second;
   if (second_expression) {
     orig_second = second_expression->predict_faces(image, done);
@@ -273,11 +300,9 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
     orig_emb.push_back(a->embed_faces(image, done));
     priv_emb.push_back(a->embed_faces(result.private_image, done));
   }
-  const double shared = seconds_since(t0) / double(done.size());
+  const std::vector<Face> found = analyzer->detect(result.private_image);
   for (std::size_t j = 0; j < done.size(); ++j) {
     FaceResult& fr = result.faces[slot[j]];
-    fr.original_expression = orig_expr[j];
-    fr.expression = priv_expr[j];
     if (second_expression) {
       fr.has_second = true;
       fr.second_original_expression = orig_second[j];
@@ -296,8 +321,10 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       fr.leakage = std::max(fr.leakage, ar.leakage);
       fr.audits.push_back(std::move(ar));
     }
-    fr.seconds += shared;
+    fr.naturalness = check_naturalness(image, result.private_image, done[j], found);
   }
+  const double audit = seconds_since(t1) / double(done.size());
+  for (std::size_t j = 0; j < done.size(); ++j) result.faces[slot[j]].audit_seconds = audit;
   return result;
 }
 
@@ -321,8 +348,8 @@ PipelineInfo Pipeline::info() const {
   const PipelineOptions& o = impl_->options;
   PipelineInfo i;
   i.method = to_string(o.method);
-  if (o.method == PrivacyMethod::ferguard) i.controllers = o.controllers;
-  i.auditors = o.auditors;
+  i.controllers = o.active_controllers();
+  i.auditors = o.active_auditors();
   i.expression_model = o.expression_model;
   i.second_expression_model = o.second_expression_model;
   return i;

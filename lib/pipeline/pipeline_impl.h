@@ -3,10 +3,9 @@
 #include <memory>
 #include <vector>
 
-#include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/model/face_analyzer.h"
 #include "ferguard/pipeline/pipeline.h"
-#include "pipeline/privatizer.h"
+#include "privacy/method.h"
 
 namespace ferguard {
 
@@ -15,15 +14,12 @@ struct Pipeline::Impl {
   std::unique_ptr<FaceAnalyzer> analyzer;
   std::vector<std::unique_ptr<Recognizer>> auditors;
   std::unique_ptr<ExpressionModel> expression, second_expression;
-  std::vector<std::shared_ptr<const detail::DifferentiableRecognizer>> controllers;  // ferguard method only
-  std::shared_ptr<const detail::DifferentiableModel> expression_controller;          // ferguard method only
-  std::unique_ptr<detail::Privatizer> privatizer;                                    // ferguard method only
-  std::unique_ptr<FrequencySplitter> splitter;                                       // frequency baseline
+  std::unique_ptr<detail::FacePrivatizer> method;  // the privacy method, created by name
 
   explicit Impl(PipelineOptions o);
   /// Privatizes, predicts and audits the given faces of `image`; states[i] (may be null) is face i's track state.
   AnalysisResult process(const Image& image, const std::vector<Face>& faces,
-                         const std::vector<detail::PrivatizerState*>& states) const;
+                         const std::vector<std::unique_ptr<detail::MethodTrackState>*>& states) const;
 };
 
 }  // namespace ferguard

@@ -79,6 +79,48 @@ Image annotate(const Image& private_image, const AnalysisResult& result) {
   return from_mat(m);
 }
 
+Image contact_sheet(const std::vector<ContactSheetEntry>& entries, int tile) {
+  FERGUARD_CHECK(tile >= 32 && tile <= 1024, "contact_sheet: tile {} outside 32..1024", tile);
+  std::vector<cv::Mat> rows;
+  for (const ContactSheetEntry& e : entries) {
+    FERGUARD_CHECK(e.original && e.result && e.original->channels() == 3 &&
+                       e.original->width() == e.result->private_image.width() &&
+                       e.original->height() == e.result->private_image.height(),
+                   "contact_sheet: an entry's original and result differ in size");
+    const cv::Mat orig = to_mat(*e.original), priv = to_mat(e.result->private_image);
+    for (const FaceResult& f : e.result->faces) {
+      // A square around the face, a little larger than its box, from both images.
+      const FaceBox& b = f.face.box;
+      const float side = 1.5f * std::max(b.width, b.height);
+      const cv::Rect r(int(std::lround(b.x + 0.5f * b.width - 0.5f * side)),
+                       int(std::lround(b.y + 0.5f * b.height - 0.5f * side)), std::max(1, int(std::lround(side))),
+                       std::max(1, int(std::lround(side))));
+      cv::Mat row(tile, 2 * tile + 4, CV_8UC3, kWhite);
+      int x = 0;
+      for (const cv::Mat* m : {&orig, &priv}) {
+        cv::Mat square(r.height, r.width, CV_8UC3, kBlack);
+        const cv::Rect in = r & cv::Rect(0, 0, m->cols, m->rows);
+        if (in.area() > 0) (*m)(in).copyTo(square(cv::Rect(in.x - r.x, in.y - r.y, in.width, in.height)));
+        cv::Mat small;
+        cv::resize(square, small, cv::Size(tile, tile), 0, 0, r.width > tile ? cv::INTER_AREA : cv::INTER_LINEAR);
+        small.copyTo(row(cv::Rect(x, 0, tile, tile)));
+        x += tile + 4;
+      }
+      const double scale = tile / 400.0;
+      if (f.status == FaceStatus::masked) label(row, "masked", {tile + 4, 0}, scale, kRed, kWhite);
+      rows.push_back(row);
+    }
+  }
+  FERGUARD_CHECK(!rows.empty(), "contact_sheet: no face to show");
+  // Rows of faces in columns of at most 8.
+  const int per_column = 8, columns = int((rows.size() + per_column - 1) / per_column);
+  cv::Mat sheet(std::min<int>(int(rows.size()), per_column) * (tile + 4), columns * (2 * tile + 16), CV_8UC3, kWhite);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    rows[i].copyTo(sheet(cv::Rect(int(i / per_column) * (2 * tile + 16), int(i % per_column) * (tile + 4),
+                                  rows[i].cols, rows[i].rows)));
+  return from_mat(sheet);
+}
+
 Image plot_sweep(const std::vector<SweepPoint>& points, const std::string& auditor) {
   const int width = 800, height = 600, left = 80, right = 200, top = 50, bottom = 70;
   const int pw = width - left - right, ph = height - top - bottom;

@@ -52,6 +52,11 @@ Json face_json(const FaceResult& f, bool embeddings) {
   j["track"] = f.track;
   j["status"] = to_string(f.status);
   j["reason"] = f.reason;
+  Json published = Json::array();
+  for (const Point2f& p : f.published_landmarks) published.push_back({num(p.x), num(p.y)});
+  j["published_landmarks"] = std::move(published);
+  j["change"] = num(f.change);
+  j["template"] = {{"donors", f.template_donors}, {"people", f.template_people}};
   // A masked face is never published, so nothing was predicted on it: null rather than made-up probabilities.
   const bool rated = f.status == FaceStatus::privatized;
   j["expression"] = rated ? expression_json(f.expression) : Json(nullptr);
@@ -76,7 +81,17 @@ Json face_json(const FaceResult& f, bool embeddings) {
   }
   j["audits"] = std::move(audits);
   j["leakage"] = num(f.leakage);
+  const Naturalness& n = f.naturalness;
+  j["naturalness"] = rated && f.audit_seconds > 0.0
+                         ? Json{{"redetected", n.redetected},
+                                {"iou", num(n.iou)},
+                                {"expression_landmark_error", num(n.landmark_error)},
+                                {"colourfulness", num(n.colourfulness)},
+                                {"original_colourfulness", num(n.original_colourfulness)},
+                                {"ok", n.ok()}}
+                         : Json(nullptr);
   j["seconds"] = f.seconds;
+  j["audit_seconds"] = f.audit_seconds;
   return j;
 }
 
@@ -111,6 +126,15 @@ Json summary_body(const RunSummary& s) {
   j["second_agreement"] = s.second_agreement < 0 ? Json(nullptr) : Json(s.second_agreement);
   j["mean_kl"] = s.mean_kl;
   j["seconds_per_face"] = s.seconds_per_face;
+  j["audit_seconds_per_face"] = s.audit_seconds_per_face;
+  j["masked_share"] = s.masked_share;
+  j["agreement_counting_masked"] = s.agreement_all;
+  j["second_agreement_counting_masked"] = s.second_agreement_all < 0 ? Json(nullptr) : Json(s.second_agreement_all);
+  auto share = [](double v) { return v < 0 ? Json(nullptr) : Json(v); };
+  j["naturalness"] = {{"redetected", share(s.redetected)},
+                      {"expression_landmarks_ok", share(s.landmarks_ok)},
+                      {"colourfulness_ok", share(s.colour_ok)},
+                      {"all", share(s.natural)}};
   Json auditors = Json::array();
   for (const AuditorSummary& a : s.auditors) {
     auditors.push_back({{"auditor", a.auditor},

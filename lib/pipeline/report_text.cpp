@@ -24,8 +24,12 @@ std::string format_summary(const RunSummary& s, const PipelineInfo& info) {
   out += fmt::format("method {}  controllers {}  expression model {}  independent model {}\n", info.method,
                      join(info.controllers), info.expression_model,
                      info.second_expression_model.empty() ? "-" : info.second_expression_model);
-  out += fmt::format("faces {}  privatized {}  masked {}  seconds per face {:.3f}\n\n", s.faces, privatized, s.masked,
-                     s.seconds_per_face);
+  out += fmt::format("faces {}  privatized {}  masked {}  seconds per face {:.3f} (privatize + predict), audit {:.3f}\n",
+                     s.faces, privatized, s.masked, s.seconds_per_face, s.audit_seconds_per_face);
+  if (s.natural >= 0)
+    out += fmt::format("natural {}  (re-detected {}, expression landmarks within 5% IOD {}, colourfulness within 30% {})\n",
+                       percent(s.natural), percent(s.redetected), percent(s.landmarks_ok), percent(s.colour_ok));
+  out += "\n";
   if (privatized == 0) {
     out += "no privatized face: nothing to rate\n";
     out += fmt::format("TARGET NOT MET: rank-1 re-identification <= {} for every auditor while agreement >= {} "

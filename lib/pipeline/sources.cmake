@@ -1,6 +1,5 @@
 list(APPEND FERGUARD_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/privatizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/video.cpp)
 # Reports (JSON, text, drawings) of the main job: no LibTorch.
 list(APPEND FERGUARD_SOURCES

@@ -20,7 +20,7 @@ float iou(const FaceBox& a, const FaceBox& b) {
 struct Track {
   int id = 0;
   FaceBox box;
-  detail::PrivatizerState state;
+  std::unique_ptr<detail::MethodTrackState> state;
 };
 
 }  // namespace
@@ -77,7 +77,7 @@ AnalysisResult VideoAnalyzer::next(const Image& frame) {
     t.box = faces[f].box;
     next.push_back(std::move(t));
   }
-  std::vector<detail::PrivatizerState*> states;
+  std::vector<std::unique_ptr<detail::MethodTrackState>*> states;
   for (Track& t : next) states.push_back(&t.state);
   AnalysisResult r = p.process(frame, faces, states);
   for (std::size_t f = 0; f < r.faces.size(); ++f) r.faces[f].track = next[f].id;

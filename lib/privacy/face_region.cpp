@@ -144,6 +144,38 @@ void paste_delta(Image& image, const Canvas& canvas, const Tensor4& delta) {
   }
 }
 
+void paste_blend(Image& image, const Canvas& canvas, const Tensor4& published, const std::vector<float>& alpha) {
+  const Shape4& s = published.shape();
+  FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == canvas.side && s.w == canvas.side &&
+                     alpha.size() == std::size_t(canvas.side) * canvas.side,
+                 "paste_blend: expected a 1x3x{}x{} canvas and {} alpha values, got {} and {}", canvas.side,
+                 canvas.side, std::size_t(canvas.side) * canvas.side, s.str(), alpha.size());
+  FERGUARD_CHECK(image.channels() == 3, "paste_blend: expected an RGB image");
+  cv::Mat hwc(canvas.side, canvas.side, CV_32FC4);
+  for (int y = 0; y < canvas.side; ++y)
+    for (int x = 0; x < canvas.side; ++x) {
+      float* px = hwc.ptr<float>(y) + 4 * x;
+      for (int c = 0; c < 3; ++c) px[c] = published.at(0, c, y, x) * 255.0f;
+      px[3] = alpha[std::size_t(y) * canvas.side + x];
+    }
+  const PixelRect& r = canvas.rect;
+  cv::Mat up;
+  cv::resize(hwc, up, cv::Size(r.width, r.height), 0, 0, canvas.side > r.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const int x0 = std::max(0, r.x), y0 = std::max(0, r.y);
+  const int x1 = std::min(image.width(), r.x + r.width), y1 = std::min(image.height(), r.y + r.height);
+  for (int y = y0; y < y1; ++y) {
+    const float* d = up.ptr<float>(y - r.y);
+    for (int x = x0; x < x1; ++x) {
+      const float* px = d + 4 * (x - r.x);
+      const float a = std::clamp(px[3], 0.0f, 1.0f);
+      for (int c = 0; c < 3; ++c) {
+        std::uint8_t& v = image.at(y, x, c);
+        v = static_cast<std::uint8_t>(std::clamp(std::lround(a * px[c] + (1.0f - a) * v), 0L, 255L));
+      }
+    }
+  }
+}
+
 void mask_face(Image& image, const FaceBox& box) {
   const double cx = box.x + 0.5 * box.width, cy = box.y + 0.5 * box.height;
   const double hw = 0.65 * std::max(1.0f, box.width), hh = 0.65 * std::max(1.0f, box.height);

@@ -40,6 +40,10 @@ std::vector<float> expression_mask(const std::vector<Point2f>& canvas_landmarks,
 /// the part of the rect inside the image.
 void paste_delta(Image& image, const Canvas& canvas, const Tensor4& delta);
 
+/// Replaces the canvas rect of `image` by `published` (1x3xSxS in [0, 1]) with weight `alpha` (SxS in [0, 1]), both
+/// resized to the rect: nothing of the original under alpha = 1 survives, whatever the canvas resolution.
+void paste_blend(Image& image, const Canvas& canvas, const Tensor4& published, const std::vector<float>& alpha);
+
 /// Fail closed: fills the face's box, enlarged by 30 %, with flat grey so that nothing of it is published.
 void mask_face(Image& image, const FaceBox& box);
 

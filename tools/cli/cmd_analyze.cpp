@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 struct AnalyzeArgs {
   std::vector<std::string> paths;
   std::string out;
-  std::string method = "ferguard";
+  std::string method = "template";
+  float strength_shape = PipelineOptions{}.strength_shape;
   float strength_low = PipelineOptions{}.strength_low;
   float strength_high = PipelineOptions{}.strength_high;
   float compensate = PipelineOptions{}.compensate;
@@ -36,6 +37,7 @@ struct AnalyzeArgs {
   std::string preset;
   std::vector<std::string> controllers = PipelineOptions{}.controllers;
   std::vector<std::string> auditors = PipelineOptions{}.auditors;
+  std::string template_bank;
   std::string expression_model = PipelineOptions{}.expression_model;
   std::string second_expression_model = PipelineOptions{}.second_expression_model;
   int steps = -1;
@@ -43,9 +45,10 @@ struct AnalyzeArgs {
   std::int64_t seed = 0;
   int threads = 1;
   bool embeddings = false;
+  bool no_audit = false;
   bool sweep = false;
   std::string sweep_strengths = "0,0.25,0.5,0.75,1";
-  std::vector<std::string> sweep_methods = {"ferguard", "blur", "pixelate", "frequency"};
+  std::vector<std::string> sweep_methods = {"template", "adversarial", "blur", "pixelate", "frequency", "mask"};
   int max_frames = 0;
   bool quiet = false;
   bool no_timing = false;
@@ -101,25 +104,33 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
       throw InvalidArgument(std::string("--preset: ") + e.what());
     }
   }
+  check_unit(a.strength_shape, "--strength-shape");
   check_unit(a.strength_low, "--strength-low");
   check_unit(a.strength_high, "--strength-high");
   check_unit(a.compensate, "--compensate");
+  o.strength_shape = a.strength_shape;
   o.strength_low = a.strength_low;
   o.strength_high = a.strength_high;
   o.compensate = a.compensate;
   check_names(a.controllers, recognizer_names(), "--controllers", "recogniser");
   check_names(a.auditors, recognizer_names(), "--auditors", "recogniser");
-  if (a.auditors.empty()) throw InvalidArgument("--auditors: expected at least one auditor");
-  // Controllers only steer the ferguard method; the baselines use none, so any recogniser may audit them.
-  const bool steered = a.sweep ? std::find(a.sweep_methods.begin(), a.sweep_methods.end(), "ferguard") !=
-                                     a.sweep_methods.end()
-                               : o.method == PrivacyMethod::ferguard;
+  // Controllers only steer the adversarial method; the others use none, so any recogniser may audit them.
+  bool steered = o.method == PrivacyMethod::adversarial;
+  if (a.sweep)
+    for (const std::string& m : a.sweep_methods) steered = steered || m == "adversarial" || m == "ferguard";
   for (const std::string& n : a.auditors)
     if (steered && std::find(a.controllers.begin(), a.controllers.end(), n) != a.controllers.end())
       throw InvalidArgument(fmt::format(
           "--auditors: '{}' is also in --controllers; an auditor must be a recogniser the privatizer never used", n));
   o.controllers = a.controllers;
   o.auditors = a.auditors;
+  if (a.auditors.empty() && steered) {  // every recogniser the adversarial method does not steer with
+    for (const std::string& r : recognizer_names())
+      if (std::find(a.controllers.begin(), a.controllers.end(), r) == a.controllers.end()) o.auditors.push_back(r);
+  }
+  o.template_bank = a.template_bank;
+  o.audit = !a.no_audit;
+  if (a.no_audit && a.sweep) throw InvalidArgument("--no-audit: a sweep is an audit; drop one of --no-audit, --sweep");
   check_names({a.expression_model}, expression_model_names(), "--expression-model", "expression model");
   if (!a.second_expression_model.empty())
     check_names({a.second_expression_model}, expression_model_names(), "--second-expression-model",
@@ -159,9 +170,29 @@ class Records {
     for (const FaceResult& f : r.faces) records_.push_back(f.record());
   }
   std::vector<FaceRecord>& all() { return records_; }
+  // Original | published per face, one strip per image (what a person looks at first).
+  void add_sheet(const Image& original, const AnalysisResult& r) {
+    if (!r.faces.empty()) sheets_.push_back(contact_sheet({{&original, &r}}, 128));
+  }
+  // The strips stacked; empty when no image had a face.
+  Image sheet() const {
+    int w = 0, h = 0;
+    for (const Image& s : sheets_) w = std::max(w, s.width()), h += s.height();
+    if (sheets_.empty()) return {};
+    Image out(h, w, 3);
+    std::fill(out.data(), out.data() + out.pixels().size(), std::uint8_t(255));
+    int y0 = 0;
+    for (const Image& s : sheets_) {
+      for (int y = 0; y < s.height(); ++y)
+        std::copy_n(s.data() + std::size_t(y) * s.width() * 3, std::size_t(s.width()) * 3, &out.at(y0 + y, 0, 0));
+      y0 += s.height();
+    }
+    return out;
+  }
 
  private:
   std::vector<FaceRecord> records_;
+  std::vector<Image> sheets_;
 };
 
 class TrackRecords {
@@ -205,6 +236,7 @@ void analyze_image(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
   write_image(out_file(a, in.stem + ".annotated.png"), annotated);
   detail::write_file_atomically(out_file(a, in.stem + ".json"), json);
   records.add_image(r);
+  records.add_sheet(image, r);
   progress.input_done(in.path, faces_text(r.faces.size()));
 }
 
@@ -297,10 +329,13 @@ int run_analyze(const AnalyzeArgs& a, const PipelineOptions& options, ExpandedIn
   }
   progress.finish();
   RunSummary summary = summarize(records.all());
-  if (a.no_timing) summary.seconds_per_face = 0;
+  if (a.no_timing) summary.seconds_per_face = summary.audit_seconds_per_face = 0;
   detail::write_file_atomically(out_file(a, "summary.json"), with_run(summary_json(summary, info), inputs, errors));
+  const Image sheet = records.sheet();
+  if (!sheet.empty()) write_image(out_file(a, "contact_sheet.png"), sheet);
   std::cout << format_summary(summary, info);
-  std::cout << fmt::format("\nwrote the outputs of {} input(s) and summary.json to {}\n", done, a.out);
+  std::cout << fmt::format("\nwrote the outputs of {} input(s), summary.json{} to {}\n", done,
+                           sheet.empty() ? "" : " and contact_sheet.png", a.out);
   return static_cast<int>(errors.size());
 }
 
@@ -330,7 +365,7 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
     for (float s : strengths) {
       PipelineOptions o = base;
       o.method = parse_privacy_method(method);
-      o.strength_low = o.strength_high = s;  // compensate stays as given
+      o.strength_shape = o.strength_low = o.strength_high = s;  // compensate stays as given
       const Pipeline pipeline(o);
       info = pipeline.info();
       Records records;
@@ -347,14 +382,15 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
     }
   }
   progress.finish();
-  // The baselines report no controllers; the sweep's header names those of its ferguard points.
-  if (std::find(a.sweep_methods.begin(), a.sweep_methods.end(), "ferguard") != a.sweep_methods.end())
-    info.controllers = base.controllers;
+  // The other methods report no controllers; the sweep's header names those of its adversarial points.
+  for (const std::string& m : a.sweep_methods)
+    if (parse_privacy_method(m) == PrivacyMethod::adversarial) info.controllers = base.controllers;
+  info.auditors = base.active_auditors();
   std::vector<std::string> inputs;
   for (const AnalyzeInput& in : images) inputs.push_back(in.path);
   detail::write_file_atomically(out_file(a, "sweep.json"), with_run(sweep_json(points, info), inputs, errors));
   std::vector<std::string> plotted;
-  for (const std::string& auditor : base.auditors) {
+  for (const std::string& auditor : base.active_auditors()) {
     bool any = false;
     for (const SweepPoint& p : points)
       for (const AuditorSummary& s : p.summary.auditors) any = any || s.auditor == auditor;
@@ -367,7 +403,7 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
   // A compact table: one row per point.
   std::string head = fmt::format("{:<10} {:>8} {:>7} {:>10} {:>10}", "method", "strength", "faces", "agreement",
                                  "second");
-  for (const std::string& auditor : base.auditors) head += fmt::format(" {:>14}", "R1 " + auditor);
+  for (const std::string& auditor : base.active_auditors()) head += fmt::format(" {:>14}", "R1 " + auditor);
   std::cout << head << "\n";
   for (const SweepPoint& p : points) {
     std::string row = fmt::format("{:<10} {:>8.2f} {:>7} {:>9.1f}% {:>10}", p.method, p.strength,
@@ -375,7 +411,7 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
                                   p.summary.second_agreement < 0
                                       ? std::string("-")
                                       : fmt::format("{:.1f}%", 100 * p.summary.second_agreement));
-    for (const std::string& auditor : base.auditors) {
+    for (const std::string& auditor : base.active_auditors()) {
       std::string cell = "-";
       for (const AuditorSummary& s : p.summary.auditors)
         if (s.auditor == auditor) cell = fmt::format("{:.1f}%", 100 * s.rank1_private);
@@ -398,7 +434,14 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_option("paths", a->paths, "Images, folders (not recursive: images and videos in them) or videos")
       ->required();
   cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
-  cmd->add_option("--method", a->method, "ferguard, none, blur, pixelate or frequency")->capture_default_str();
+  cmd->add_option("--method", a->method,
+                  "template, adversarial (alias ferguard), none, blur, pixelate, frequency or mask")
+      ->capture_default_str();
+  cmd->add_option("--strength-shape", a->strength_shape,
+                  "Template method: how far the identity landmarks move to the template's shape, in [0, 1]")
+      ->capture_default_str();
+  cmd->add_option("--template-bank", a->template_bank,
+                  "Template method: the bank file (default: FERGUARD_TEMPLATES, else the sample-photo bank)");
   cmd->add_option("--strength-low", a->strength_low, "Strength of the change to the low band, in [0, 1]")
       ->capture_default_str();
   cmd->add_option("--strength-high", a->strength_high, "Strength of the change to the high band, in [0, 1]")
@@ -406,28 +449,31 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_option("--compensate", a->compensate, "Strength of the expression compensator, in [0, 1] (0 = off)")
       ->capture_default_str();
   cmd->add_option("--preset", a->preset, "default or fast (sets steps and canvas)");
-  cmd->add_option("--controllers", a->controllers, "Recognisers that steer the privatizer (faceapi, faceres, mobileface)")
+  cmd->add_option("--controllers", a->controllers, "Recognisers that steer the adversarial method (faceapi, faceres, mobileface)")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("--auditors", a->auditors, "Recognisers that measure leakage; never a controller")
-      ->delimiter(',')
-      ->capture_default_str();
+  cmd->add_option("--auditors", a->auditors,
+                  "Recognisers that measure leakage; never a controller (default: every recogniser not steering)")
+      ->delimiter(',');
   cmd->add_option("--expression-model", a->expression_model, "ferguard's expression model (faceapi, emotion)")
       ->capture_default_str();
   cmd->add_option("--second-expression-model", a->second_expression_model,
                   "Independent expression model reported beside it ('' = none)")
       ->capture_default_str();
-  cmd->add_option("--steps", a->steps, "Optimisation steps per face (ferguard method; default: the preset's)");
+  cmd->add_option("--steps", a->steps, "Optimisation steps per face (adversarial method; default: the preset's)");
   cmd->add_option("--budget-scale", a->budget_scale,
-                  "Multiplies both enhancers' budgets (ferguard method): larger changes transfer further to unseen "
+                  "Multiplies both enhancers' budgets (adversarial method): larger changes transfer further to unseen "
                   "recognisers, at the cost of the picture")
       ->capture_default_str();
   cmd->add_option("--compensation-steps", a->compensation_steps,
-                  "Compensator-only steps per face after --steps (ferguard method; default: the preset's)");
+                  "At most this many compensator steps per face (adversarial: after --steps; default: the preset's)");
   cmd->add_option("--seed", a->seed, "Random seed (the same options give the same bytes)")->capture_default_str();
   cmd->add_option("--threads", a->threads, "LibTorch threads (0 = one per core)")->capture_default_str();
   cmd->add_flag("--embeddings", a->embeddings,
                 "Also write each auditor's identity embeddings into the JSON reports (off: they identify people)");
+  cmd->add_flag("--no-audit", a->no_audit,
+                "Privatize and predict only (what an app publishes): no auditors, no independent expression model, no "
+                "naturalness checks");
   cmd->add_flag("--sweep", a->sweep,
                 "Run every method of --sweep-methods at every strength of --sweep-strengths on the images (videos are "
                 "skipped); writes sweep.json and sweep_<auditor>.png, no per-image files");

@@ -13,5 +13,6 @@ void add_detect_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_analyze_command(CLI::App& app);
+void add_templates_command(CLI::App& app);
 
 }  // namespace ferguard::cli

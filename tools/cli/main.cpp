@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   ferguard::cli::add_train_command(app);
   ferguard::cli::add_eval_command(app);
   ferguard::cli::add_analyze_command(app);
+  ferguard::cli::add_templates_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

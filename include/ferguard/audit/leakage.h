@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ferguard/audit/naturalness.h"
 #include "ferguard/face/face_types.h"
 #include "ferguard/model/recognizer.h"
 
@@ -36,7 +37,10 @@ struct FaceRecord {
   ExpressionScores private_expression;     ///< the same model on the privatized face
   bool has_second = false;                 ///< the independent expression model ran
   ExpressionScores second_original, second_private;
-  double seconds = 0.0;                    ///< time spent privatizing and auditing this face
+  double seconds = 0.0;                    ///< time spent privatizing this face and predicting its expression
+  double audit_seconds = 0.0;              ///< time spent auditing it
+  bool has_naturalness = false;            ///< the naturalness checks ran
+  Naturalness naturalness;
 };
 
 /// One auditor over a run.
@@ -60,7 +64,14 @@ struct RunSummary {
   double agreement = 0.0;         ///< top-1 of ferguard's expression model, privatized == original
   double second_agreement = -1.0; ///< the same under the independent expression model (-1 when it did not run)
   double mean_kl = 0.0;           ///< mean KL(original || privatized) under ferguard's expression model (nats)
-  double seconds_per_face = 0.0;  ///< mean FaceRecord::seconds
+  double seconds_per_face = 0.0;  ///< mean FaceRecord::seconds (privatize + predict)
+  double audit_seconds_per_face = 0.0;  ///< mean FaceRecord::audit_seconds
+  /// Naturalness over the privatized faces that were checked (-1 when none was): re-detected, expression landmarks
+  /// within the limit, colourfulness within the limit, and all three.
+  double redetected = -1.0, landmarks_ok = -1.0, colour_ok = -1.0, natural = -1.0;
+  double masked_share = 0.0;      ///< masked / faces
+  /// Agreement counting a masked face as a disagreement (masked faces publish no expression).
+  double agreement_all = 0.0, second_agreement_all = -1.0;
 };
 
 /// Summarises privatized faces (masked faces are counted, not rated). Throws InvalidArgument when the faces do not

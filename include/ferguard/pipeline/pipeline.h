@@ -1,40 +1,34 @@
 #pragma once
 /// ferguard's main job on real photos and video: detect and align faces, split each face with FFTW into a low and a
-/// high band, change each band under an explicit strength (steered away from the original identity by controller
-/// recognisers), compensate the expression (steered by the expression model), predict the expression on the
-/// privatized face and report, beside every prediction, how much identity independent auditors still find.
+/// high band, replace each band under an explicit strength (by default with a k-anonymous template rendered on the
+/// face's own expression geometry), compensate the expression (steered by ferguard's expression model only),
+/// predict the expression on the privatized face and report, beside every prediction, how much identity
+/// independent auditors still find.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ferguard/audit/leakage.h"
+#include "ferguard/audit/naturalness.h"
 #include "ferguard/face/face_types.h"
 #include "ferguard/model/face_detector.h"
 #include "ferguard/model/recognizer.h"
+#include "ferguard/privacy/privacy_method.h"
 #include "ferguard/types.h"
 
 namespace ferguard {
 
-/// How faces are privatized. The baselines exist so that users compare like with like at equal strength.
-enum class PrivacyMethod {
-  ferguard,   ///< controlled per-band enhancement + feature compensation (the default)
-  none,       ///< faces untouched (measures the models, not privacy)
-  blur,       ///< Gaussian blur of the face, sigma grows with strength_low
-  pixelate,   ///< block averaging of the face, block size grows with strength_low
-  frequency,  ///< plain frequency transform: low band replaced by its mean, high band scaled down (FFTW)
-};
-/// "ferguard", "none", "blur", "pixelate" or "frequency"; throws InvalidArgument naming the unknown value.
-PrivacyMethod parse_privacy_method(const std::string& name);
-std::string to_string(PrivacyMethod method);
-
 /// Everything that decides the output; the same options give the same bytes.
 struct PipelineOptions {
-  PrivacyMethod method = PrivacyMethod::ferguard;
+  PrivacyMethod method = PrivacyMethod::face_template;
+  /// Template method: how far the identity-bearing landmarks (jaw, nose, eye spacing) move to the template's shape,
+  /// in [0, 1]; 0 = the face's own shape. The expression's deformation (brows, eyelids, mouth) is always kept.
+  float strength_shape = 1.0f;
   /// Strength of the change to the low band (mostly identity: shape, skin tone), in [0, 1]; 0 = unchanged.
-  float strength_low = 0.75f;
-  /// Strength of the change to the high band (edges), in [0, 1]; 0 = unchanged (both 0: the face is unchanged).
-  float strength_high = 0.75f;
+  float strength_low = 1.0f;
+  /// Strength of the change to the high band (edges), in [0, 1]; 0 = unchanged (all 0: the face is unchanged).
+  float strength_high = 1.0f;
   /// Strength of the feature compensator (restores the expression in the high band of brows, eyes and mouth), in
   /// [0, 1]; 0 = off.
   float compensate = 1.0f;
@@ -42,22 +36,29 @@ struct PipelineOptions {
   /// 0.04 high band). Above 1 the change is larger: it transfers further to recognisers the privatizer never saw, at
   /// the cost of the picture and of the independent expression model's agreement (README, "Measured"). In (0, 10].
   float budget_scale = 1.0f;
-  /// Recognisers that steer the enhancer (never auditors).
+  /// Adversarial method: recognisers that steer it (never auditors). Other methods steer nothing.
   std::vector<std::string> controllers = {"faceapi", "mobileface"};
-  /// Recognisers that measure leakage; none may also be a controller (InvalidArgument).
-  std::vector<std::string> auditors = {"faceres"};
+  /// Recognisers that measure leakage; none may also be a controller (InvalidArgument). Empty = every recogniser
+  /// the method does not steer with (all three for the template method and the baselines).
+  std::vector<std::string> auditors;
+  /// Template method: the template bank file ("" = resolve_template_bank()).
+  std::string template_bank;
   /// ferguard's expression model: makes the prediction and steers the compensator.
   std::string expression_model = "faceapi";
   /// Independent expression model reported beside it ("" = none).
   std::string second_expression_model = "emotion";
-  /// Optimisation steps per face (ferguard method): enhancers and compensator together...
+  /// Adversarial method: optimisation steps per face, enhancers and compensator together...
   int steps = 6;
-  /// ...then compensator-only steps (these run the expression controller alone, so they are cheap).
-  int compensation_steps = 16;
+  /// ...then compensator-only steps. The template method's compensator takes at most this many steps, and stops as
+  /// soon as ferguard's expression model finds the original's top class with a margin (most faces take none).
+  int compensation_steps = 4;
   /// Side of the aligned working canvas, pixels.
   int canvas = 160;
   /// Low/high split: gaussian cut-off as a fraction of the Nyquist radius.
   double cutoff = 0.1;
+  /// Run the audit (independent expression model, auditors, naturalness checks) after privatizing. Off: only what
+  /// an app publishes is computed (privatized image, prediction); FaceResult::audit_seconds stays 0.
+  bool audit = true;
   /// Faces whose landmark box is smaller than this (pixels) are masked, not privatized (fail closed).
   int min_face = 24;
   std::uint64_t seed = 0;
@@ -66,17 +67,22 @@ struct PipelineOptions {
   ModelOptions models;
   FaceDetectorOptions detector;
 
-  /// "default" (6 + 16 steps, canvas 160) or "fast" (1 + 2 steps, canvas 112): sets steps, compensation_steps and
+  /// "default" (6 + 4 steps, canvas 160) or "fast" (1 + 2 steps, canvas 112): sets steps, compensation_steps and
   /// canvas, nothing else. Throws InvalidArgument for another name.
   void apply_preset(const std::string& preset);
   /// Throws InvalidArgument naming the field when a value is out of range, or when an auditor is also a controller.
   void validate() const;
+  /// The controllers that steer this method (empty unless adversarial).
+  std::vector<std::string> active_controllers() const;
+  /// The auditors that run: `auditors`, or when empty every recogniser that is not an active controller.
+  std::vector<std::string> active_auditors() const;
 };
 
 /// Whether a face was published privatized or masked.
 enum class FaceStatus {
   privatized,  ///< the privatized face is in the output
-  masked,      ///< ferguard could not privatize it properly (too small, landmarks failed): filled, never published
+  masked,      ///< ferguard could not privatize it properly (too small, landmarks failed, too little change, no
+               ///< template of k people): filled with grey, never published
 };
 std::string to_string(FaceStatus status);
 
@@ -86,13 +92,21 @@ struct FaceResult {
   int track = -1;                         ///< track id in a video (VideoAnalyzer), -1 for single images
   FaceStatus status = FaceStatus::privatized;
   std::string reason;                     ///< why it was masked ("" when privatized)
+  /// The landmarks of the published face (image pixels): the original's, moved where the method moved the face's
+  /// geometry (the template method's identity points). Empty for a masked face.
+  std::vector<Point2f> published_landmarks;
+  float change = 0.0f;                    ///< mean absolute change inside the face, grey levels (0..255)
+  int template_donors = 0;                ///< template method: donor faces averaged into this face's template ...
+  int template_people = 0;                ///< ... and the distinct people among them (>= the bank's k)
   ExpressionScores expression;            ///< ferguard's expression model on the privatized face: the prediction
   ExpressionScores original_expression;   ///< the same model on the original face
   bool has_second = false;                ///< the independent expression model ran
   ExpressionScores second_expression, second_original_expression;
   std::vector<AuditResult> audits;        ///< one per auditor
   float leakage = 0.0f;                   ///< the face's leakage: the largest AuditResult::leakage (worst auditor)
-  double seconds = 0.0;                   ///< time spent on this face (privatize + predict + audit)
+  Naturalness naturalness;                ///< re-detection, expression landmarks, colourfulness (audit)
+  double seconds = 0.0;                   ///< time spent privatizing this face and predicting its expression
+  double audit_seconds = 0.0;             ///< time spent auditing it (its share of the image's audit)
 
   /// The summary's view of this face.
   FaceRecord record() const;
@@ -136,8 +150,8 @@ class Pipeline {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Frames of one video: faces are tracked across frames by box IoU, so each track keeps its state (the
-/// privatizer starts from the track's previous change, which keeps the output steady and needs fewer steps).
+/// Frames of one video: faces are tracked across frames by box IoU, so each track keeps its method's state (the
+/// template method keeps one template per track; the adversarial method starts from the track's previous change).
 /// Memory stays flat: only the last frame's tracks are kept.
 class VideoAnalyzer {
  public:

@@ -14,10 +14,10 @@ namespace ferguard {
 
 /// Schema names written into the "schema" field; the number after the slash changes only when a field is removed,
 /// renamed or changes meaning (new fields may be added within a version).
-inline constexpr const char* kAnalysisSchema = "ferguard.analysis/1";
-inline constexpr const char* kVideoAnalysisSchema = "ferguard.video/1";
-inline constexpr const char* kSummarySchema = "ferguard.summary/1";
-inline constexpr const char* kSweepSchema = "ferguard.sweep/1";
+inline constexpr const char* kAnalysisSchema = "ferguard.analysis/2";
+inline constexpr const char* kVideoAnalysisSchema = "ferguard.video/2";
+inline constexpr const char* kSummarySchema = "ferguard.summary/2";
+inline constexpr const char* kSweepSchema = "ferguard.sweep/2";
 
 /// The target: rank-1 re-identification at most this for every auditor ...
 inline constexpr double kTargetMaxRank1 = 0.15;
@@ -52,6 +52,15 @@ std::string format_summary(const RunSummary& summary, const PipelineInfo& info);
 /// and per-auditor match drawn on it; masked faces are marked "masked: <reason>". Text scales with the image size.
 /// Throws InvalidArgument unless the image is non-empty RGB.
 Image annotate(const Image& private_image, const AnalysisResult& result);
+
+/// One image of a contact sheet: the original and its analysis (whose private_image is the published image).
+struct ContactSheetEntry {
+  const Image* original = nullptr;
+  const AnalysisResult* result = nullptr;
+};
+/// Original | published, one row per face (a square 1.5x the face box from each), `tile` pixels each, in columns
+/// of eight rows; masked faces are labelled. Throws InvalidArgument when there is no face or an entry is malformed.
+Image contact_sheet(const std::vector<ContactSheetEntry>& entries, int tile = 160);
 
 /// One point of a privacy/utility sweep: a method at one strength and the summary of its run.
 struct SweepPoint {

@@ -12,7 +12,7 @@
 #include "ferguard/model/recognizer.h"
 #include "ferguard/pipeline/pipeline.h"
 #include "model/differentiable.h"
-#include "pipeline/privatizer.h"
+#include "privacy/adversarial.h"
 #include "privacy/face_region.h"
 
 namespace ferguard {
@@ -38,6 +38,7 @@ const Image& sample() {
 PipelineOptions quick(PrivacyMethod m) {
   PipelineOptions o;
   o.method = m;
+  o.auditors = {"faceres"};
   o.steps = 2;
   o.compensation_steps = 2;
   return o;
@@ -45,7 +46,8 @@ PipelineOptions quick(PrivacyMethod m) {
 
 TEST(PipelineOptions, RefusesAnAuditorThatIsAlsoAController) {
   PipelineOptions o;
-  o.auditors = {"faceres", "mobileface"};  // mobileface steers by default
+  o.method = PrivacyMethod::adversarial;
+  o.auditors = {"faceres", "mobileface"};  // mobileface steers the adversarial method by default
   try {
     o.validate();
     FAIL() << "expected InvalidArgument";
@@ -54,6 +56,15 @@ TEST(PipelineOptions, RefusesAnAuditorThatIsAlsoAController) {
   }
   o.method = PrivacyMethod::blur;  // baselines steer nothing: every recogniser may audit them
   EXPECT_NO_THROW(o.validate());
+  o.method = PrivacyMethod::face_template;  // nor does the template method
+  EXPECT_NO_THROW(o.validate());
+  // No auditors named: every recogniser that does not steer.
+  o.auditors = {};
+  EXPECT_EQ(o.active_auditors(), (std::vector<std::string>{"faceapi", "faceres", "mobileface"}));
+  o.method = PrivacyMethod::adversarial;
+  EXPECT_EQ(o.active_auditors(), (std::vector<std::string>{"faceres"}));
+  o.controllers = {"faceapi", "faceres", "mobileface"};
+  EXPECT_THROW(o.validate(), InvalidArgument);  // nobody left to audit
 }
 
 TEST(PipelineOptions, NamesTheBadField) {
@@ -75,8 +86,8 @@ TEST(PipelineOptions, NamesTheBadField) {
   o.controllers = {"dlib"};
   expect_bad(o, "controllers[0]");
   o = {};
-  o.auditors = {};
-  expect_bad(o, "auditors");
+  o.strength_shape = -0.5f;
+  expect_bad(o, "strength_shape");
   o = {};
   o.second_expression_model = "faceapi";
   expect_bad(o, "second_expression_model");
@@ -90,9 +101,9 @@ TEST(PipelineOptions, NamesTheBadField) {
   EXPECT_THROW(o.apply_preset("turbo"), InvalidArgument);
   o.apply_preset("fast");
   EXPECT_LT(o.steps, PipelineOptions{}.steps);
-  for (auto m : {PrivacyMethod::ferguard, PrivacyMethod::none, PrivacyMethod::blur, PrivacyMethod::pixelate,
-                 PrivacyMethod::frequency})
-    EXPECT_EQ(parse_privacy_method(to_string(m)), m);
+  for (const std::string& name : privacy_method_names()) EXPECT_EQ(to_string(parse_privacy_method(name)), name);
+  EXPECT_EQ(parse_privacy_method("ferguard"), PrivacyMethod::adversarial);  // the former name stays an alias
+  EXPECT_EQ(PipelineOptions{}.method, PrivacyMethod::face_template);
 }
 
 TEST(Pipeline, NoneLeavesPixelsAndReportsFullLeakage) {
@@ -144,9 +155,9 @@ TEST(Pipeline, FacesThatCannotBePrivatizedAreMaskedNotPublished) {
   }
 }
 
-TEST(Pipeline, FerguardChangesOnlyFacesDeterministicallyAndAuditsThem) {
+TEST(Pipeline, AdversarialChangesOnlyFacesDeterministicallyAndAuditsThem) {
   REQUIRE_MODELS();
-  const Pipeline p(quick(PrivacyMethod::ferguard));
+  const Pipeline p(quick(PrivacyMethod::adversarial));
   const AnalysisResult a = p.analyze(sample());
   const AnalysisResult b = p.analyze(sample());
   EXPECT_EQ(a.private_image.pixels(), b.private_image.pixels());  // same options, same bytes
@@ -339,7 +350,7 @@ namespace {
 
 TEST(VideoAnalyzer, EachTrackContinuesFromItsPreviousChange) {
   REQUIRE_MODELS();
-  const Pipeline p(quick(PrivacyMethod::ferguard));
+  const Pipeline p(quick(PrivacyMethod::adversarial));
   // Without tracks the same frame gives the same bytes every time...
   const AnalysisResult still = p.analyze(sample());
   EXPECT_EQ(p.analyze(sample()).private_image.pixels(), still.private_image.pixels());

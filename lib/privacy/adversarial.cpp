@@ -1,5 +1,5 @@
 // The per-face optimisation: LibTorch autograd through the controllers, FFTW band projection of every update.
-#include "pipeline/privatizer.h"
+#include "privacy/adversarial.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -20,41 +20,8 @@ namespace {
 
 constexpr std::size_t kCandidates = 4;  // the best checked iterate and up to three alternatives
 
-at::Tensor to_at(const Tensor4& t) {
-  const Shape4& s = t.shape();
-  return at::from_blob(const_cast<float*>(t.data()), {s.n, s.c, s.h, s.w}, at::kFloat).clone();
-}
-
-Tensor4 to_t4(const at::Tensor& t) {
-  const at::Tensor c = t.detach().to(at::kCPU).to(at::kFloat).contiguous();
-  Tensor4 out(Shape4{int(c.size(0)), int(c.size(1)), int(c.size(2)), int(c.size(3))});
-  std::memcpy(out.data(), c.data_ptr<float>(), sizeof(float) * c.numel());
-  return out;
-}
-
 at::Tensor plane_tensor(const std::vector<float>& m, int side) {
   return at::from_blob(const_cast<float*>(m.data()), {1, 1, side, side}, at::kFloat).clone();
-}
-
-// Bilinear resampling of `box` (canvas pixels) of x (1x3xSxS) to size x size. pad_centered: the box is first
-// zero-padded to a square around its centre (face-api's padToSquare), so the outside of the box reads as zeros.
-at::Tensor resample(const at::Tensor& x, const FaceBox& box, const CropSpec& spec, int size) {
-  const double side = x.size(3);
-  const double cx = box.x + 0.5 * box.width, cy = box.y + 0.5 * box.height;
-  const double w = spec.pad_centered ? std::max(box.width, box.height) : box.width;
-  const double h = spec.pad_centered ? std::max(box.width, box.height) : box.height;
-  const at::Tensor t = (at::arange(size, at::kFloat) + 0.5) / size;  // output pixel centres in (0, 1)
-  const at::Tensor u = (cx - 0.5 * w) + t * w, v = (cy - 0.5 * h) + t * h;  // canvas pixels
-  const at::Tensor gx = (2.0 * u / side - 1.0).view({1, size}).expand({size, size});
-  const at::Tensor gy = (2.0 * v / side - 1.0).view({size, 1}).expand({size, size});
-  const at::Tensor grid = at::stack({gx, gy}, 2).unsqueeze(0);
-  at::Tensor out = at::grid_sampler(x, grid, /*bilinear*/ 0, /*zeros*/ 0, /*align_corners=*/false);
-  if (spec.pad_centered && box.width != box.height) {
-    const at::Tensor inside_x = (u >= box.x) & (u < box.x + box.width);
-    const at::Tensor inside_y = (v >= box.y) & (v < box.y + box.height);
-    out = out * (inside_y.view({size, 1}) & inside_x.view({1, size})).to(at::kFloat).view({1, 1, size, size});
-  }
-  return out;
 }
 
 FaceBox jittered(const FaceBox& b, CounterRng& rng, float amount) {
@@ -77,7 +44,7 @@ struct Privatizer::Impl {
   PrivatizerTuning tuning;
 
   // Low band of a 1x3xSxS tensor through the FFTW splitter.
-  at::Tensor lowpass(const at::Tensor& g) const { return to_at(splitter.lowpass(to_t4(g))); }
+  at::Tensor lowpass(const at::Tensor& g) const { return canvas_to_at(splitter.lowpass(at_to_canvas(g))); }
 
   // Onto the band: the low or the high band of the FFTW split.
   at::Tensor project(const at::Tensor& t, bool low) const {
@@ -139,7 +106,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   const int side = s.w;
   ScopedTorchThreads threads(im.threads);
 
-  const at::Tensor x0 = to_at(rq.canvas);
+  const at::Tensor x0 = canvas_to_at(rq.canvas);
   const at::Tensor mask = plane_tensor(face_mask(rq.landmarks, side), side);
   const at::Tensor feature_mask = plane_tensor(expression_mask(rq.landmarks, side), side) * mask;
 
@@ -153,15 +120,15 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   {
     at::NoGradGuard no_grad;
     for (std::size_t i = 0; i < im.controllers.size(); ++i)
-      e0.push_back(im.controllers[i]->forward(resample(x0 * 255.0, specs[i].box, specs[i], im.controllers[i]->input_size())));
-    logp0 = im.expression->forward(resample(x0 * 255.0, expr_spec.box, expr_spec, im.expression->input_size()));
+      e0.push_back(im.controllers[i]->forward(resample_crop(x0 * 255.0, specs[i].box, specs[i], im.controllers[i]->input_size())));
+    logp0 = im.expression->forward(resample_crop(x0 * 255.0, expr_spec.box, expr_spec, im.expression->input_size()));
   }
   const at::Tensor p0 = logp0.exp();
   const std::int64_t top = logp0.argmax(1).item<std::int64_t>();
   at::Tensor others = at::ones_like(logp0, at::kBool);
   others.index_put_({0, top}, false);
 
-  auto init = [&](const Tensor4* t) { return t && t->shape() == s ? to_at(*t) : at::zeros_like(x0); };
+  auto init = [&](const Tensor4* t) { return t && t->shape() == s ? canvas_to_at(*t) : at::zeros_like(x0); };
   Impl::Stream low = im.stream(init(state ? &state->low : nullptr), mask, true);
   Impl::Stream high = im.stream(init(state ? &state->high : nullptr), mask, false);
   Impl::Stream comp = im.stream(init(state ? &state->compensation : nullptr), feature_mask, false);
@@ -206,7 +173,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
       for (std::size_t i = 0; i < im.controllers.size(); ++i) {
         const auto& c = *im.controllers[i];
         const at::Tensor e =
-            c.forward(resample(x255, jittered(specs[i].box, rng, tu.jitter), specs[i], c.input_size()));
+            c.forward(resample_crop(x255, jittered(specs[i].box, rng, tu.jitter), specs[i], c.input_size()));
         const at::Tensor d = c.distance(e, e0[i]).sum();
         out.controller_distance[i] = d.item<float>();
         if (out.controller_distance[i] < target * c.threshold()) met = false;
@@ -214,7 +181,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
       }
     }
     const at::Tensor logp =
-        im.expression->forward(resample(x255, expr_spec.box, expr_spec, im.expression->input_size()));
+        im.expression->forward(resample_crop(x255, expr_spec.box, expr_spec, im.expression->input_size()));
     const at::Tensor kl = (p0 * (logp0 - logp)).sum();
     out.kl = kl.item<float>();
     out.steps_run = std::min(k + 1, total);
@@ -258,7 +225,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   }
   if (!ranked.empty()) {
     const Candidate& best = ranked.front();
-    out.delta = to_t4(best.x - x0);
+    out.delta = at_to_canvas(best.x - x0);
     out.kl = best.kl_value;
     out.controller_distance = best.distance;
     out.steps_run = best.steps;
@@ -266,16 +233,16 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
     high.u = best.high_u;
     comp.u = best.comp_u;
     for (std::size_t i = 1; i < ranked.size(); ++i) {
-      out.alternatives.push_back(to_t4(ranked[i].x - x0));
-      out.alternative_states.push_back({to_t4(ranked[i].low_u), to_t4(ranked[i].high_u), to_t4(ranked[i].comp_u)});
+      out.alternatives.push_back(at_to_canvas(ranked[i].x - x0));
+      out.alternative_states.push_back({at_to_canvas(ranked[i].low_u), at_to_canvas(ranked[i].high_u), at_to_canvas(ranked[i].comp_u)});
     }
   } else {
-    out.delta = to_t4((x0 + low.d + high.d + comp.d).clamp(0.0, 1.0) - x0);
+    out.delta = at_to_canvas((x0 + low.d + high.d + comp.d).clamp(0.0, 1.0) - x0);
   }
   if (state) {
-    state->low = to_t4(low.u);
-    state->high = to_t4(high.u);
-    state->compensation = to_t4(comp.u);
+    state->low = at_to_canvas(low.u);
+    state->high = at_to_canvas(high.u);
+    state->compensation = at_to_canvas(comp.u);
   }
   return out;
 }

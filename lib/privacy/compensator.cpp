@@ -1,0 +1,94 @@
+// The feature compensator: LibTorch autograd through ferguard's expression model, FFTW high-band projection.
+#include "privacy/compensator.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include <cmath>
+
+#include "detail/check.h"
+#include "model/differentiable.h"
+#include "model/torch_runtime.h"
+#include "privacy/face_region.h"
+
+namespace ferguard::detail {
+
+struct Compensator::Impl {
+  std::shared_ptr<const DifferentiableModel> expression;
+  FrequencySplitter splitter;
+  int threads;
+  CompensatorTuning tuning;
+
+  at::Tensor high(const at::Tensor& t) const { return t - canvas_to_at(splitter.lowpass(at_to_canvas(t))); }
+};
+
+Compensator::Compensator(std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
+                         CompensatorTuning tuning)
+    : impl_(std::make_unique<Impl>(Impl{std::move(expression), FrequencySplitter(split), threads, tuning})) {
+  FERGUARD_CHECK(impl_->expression != nullptr, "compensator: expected an expression model");
+}
+
+Compensator::~Compensator() = default;
+
+Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f>& original_landmarks,
+                              const Tensor4& published, const std::vector<Point2f>& published_landmarks,
+                              const std::vector<float>& limit, float strength, int steps) const {
+  const Shape4& s = published.shape();
+  FERGUARD_CHECK(original.shape() == s && s.n == 1 && s.c == 3 && s.h == s.w && limit.size() == s.plane(),
+                 "compensator: canvases {} and {} with a limit of {}", original.shape().str(), s.str(), limit.size());
+  const Impl& im = *impl_;
+  ScopedTorchThreads threads(im.threads);
+  const DifferentiableModel& model = *im.expression;
+  const int side = s.w;
+  const CropSpec spec0 = model.crop(original_landmarks), spec = model.crop(published_landmarks);
+
+  at::Tensor p0, logp0;
+  {
+    at::NoGradGuard no_grad;
+    logp0 = model.forward(resample_crop(canvas_to_at(original) * 255.0, spec0.box, spec0, model.input_size()));
+    p0 = logp0.exp();
+  }
+  const std::int64_t top = logp0.argmax(1).item<std::int64_t>();
+  at::Tensor others = at::ones_like(logp0, at::kBool);
+  others.index_put_({0, top}, false);
+
+  // The change lives in the high band of the expression regions, inside the published face.
+  std::vector<float> region = expression_mask(published_landmarks, side);
+  for (std::size_t k = 0; k < region.size(); ++k) region[k] *= limit[k];
+  const at::Tensor m = at::from_blob(region.data(), {1, 1, side, side}, at::kFloat).clone();
+  const float area = std::max(1e-3f, m.mean().item<float>());
+  const float budget = im.tuning.budget * strength;
+
+  const at::Tensor y = canvas_to_at(published);
+  at::Tensor u = at::zeros_like(y), d = at::zeros_like(y);
+  Compensation out;
+  for (int k = 0;; ++k) {
+    const at::Tensor x = (y + d).clamp(0.0, 1.0).detach().requires_grad_(true);
+    const at::Tensor logp = model.forward(resample_crop(x * 255.0, spec.box, spec, model.input_size()));
+    const at::Tensor kl = (p0 * (logp0 - logp)).sum();
+    const at::Tensor gap = logp.index({0, top}) - logp.masked_select(others).max();
+    const float g = gap.item<float>();
+    if (k == 0) out.kl = kl.item<float>();
+    out.kl_after = kl.item<float>();
+    out.agrees = g > 0.0f;
+    out.steps = k;
+    out.canvas = at_to_canvas(x);
+    if (k >= steps || budget <= 0.0f || (g >= im.tuning.top_margin && out.kl_after < 0.02f)) break;
+    const at::Tensor objective = kl + im.tuning.top_weight * at::relu(im.tuning.top_margin - gap);
+    const at::Tensor grad = torch::autograd::grad({objective}, {x})[0];
+    // A normalised step of u along -m * P(g), then u scaled back into the RMS budget over the region.
+    const at::Tensor gu = m * im.high(grad);
+    const float n = gu.square().mean().sqrt().item<float>() / std::sqrt(area);
+    if (!(n > 0.0f)) break;
+    u = u - gu * (budget / n);
+    d = im.high(m * u);
+    const float r = d.square().mean().sqrt().item<float>() / std::sqrt(area);
+    if (r > budget) {
+      u = u * (budget / r);
+      d = d * (budget / r);
+    }
+  }
+  return out;
+}
+
+}  // namespace ferguard::detail

@@ -1,0 +1,98 @@
+// The `template` method behind FacePrivatizer: a k-anonymous template (k-Same-Select) rendered on the face's own
+// expression geometry (template_render.h), then the feature compensator (compensator.h).
+#include <filesystem>
+#include <optional>
+
+#include "detail/check.h"
+#include "ferguard/model/recognizer.h"
+#include "ferguard/privacy/template_bank.h"
+#include "model/differentiable.h"
+#include "privacy/compensator.h"
+#include "privacy/method.h"
+#include "privacy/template_render.h"
+
+namespace ferguard::detail {
+namespace {
+
+// A video track keeps its template: the same k people for every frame of one face.
+struct TemplateTrack final : MethodTrackState {
+  std::optional<FaceTemplate> tpl;
+};
+
+TemplateBank load_bank(const std::string& option) {
+  const std::string path = resolve_template_bank(option);
+  std::error_code ec;
+  FERGUARD_CHECK_AS(!path.empty() && std::filesystem::is_regular_file(path, ec), ModelError,
+                    "template bank '{}' not found (the option, FERGUARD_TEMPLATES or the build default; make builds "
+                    "one from the sample photos, `ferguard templates DIR --out FILE` from your own donors)",
+                    path);
+  return TemplateBank::load(path);
+}
+
+class TemplateMethod final : public FacePrivatizer {
+ public:
+  explicit TemplateMethod(const MethodSettings& s)
+      : settings_(s), bank_(load_bank(s.template_bank)), renderer_(bank_.reference_shape(), bank_.side(), s.split) {
+    if (s.compensation_steps > 0) {
+      ModelOptions mo = s.models;
+      mo.threads = s.threads;
+      compensator_ = std::make_unique<Compensator>(make_differentiable_expression_model(s.expression_model, mo),
+                                                   s.split, s.threads);
+    }
+  }
+  PrivacyMethod method() const override { return PrivacyMethod::face_template; }
+  bool needs_photo_hash() const override { return true; }
+  std::vector<FaceBox> canvas_boxes(const std::vector<Point2f>& landmarks) const override {
+    // The forehead and the feathered edge of both outlines.
+    const PixelRect r = landmark_square_crop(landmarks, 1.8f);
+    return {FaceBox{float(r.x), float(r.y), float(r.width), float(r.height)}};
+  }
+  FaceChange apply(const FaceJob& job, std::unique_ptr<MethodTrackState>* state) const override {
+    FaceChange out;
+    TemplateTrack* track = nullptr;
+    if (state) {
+      if (!*state) *state = std::make_unique<TemplateTrack>();
+      track = dynamic_cast<TemplateTrack*>(state->get());
+    }
+    FaceTemplate tpl;
+    try {
+      tpl = track && track->tpl ? *track->tpl : bank_.select(job.expression, job.photo);
+    } catch (const InvalidArgument& e) {
+      out.failure = e.what();
+      return out;
+    }
+    const Strengths& st = job.strengths;
+    TemplateRender r = renderer_.render(job.x0, job.landmarks, tpl, TemplateStrengths{st.shape, st.low, st.high});
+    if (r.folded > 0) {
+      out.failure = fmt::format("landmarks fold the face mesh ({} triangles): pose or landmarks implausible", r.folded);
+      return out;
+    }
+    Tensor4 published = std::move(r.published);
+    if (compensator_ && st.compensate > 0.0f)
+      published = compensator_->run(job.x0, job.landmarks, published, r.geometry, r.blend, st.compensate,
+                                    settings_.compensation_steps)
+                      .canvas;
+    out.candidates.push_back(std::move(published));
+    out.alpha = std::move(r.blend);
+    out.geometry = std::move(r.geometry);
+    out.template_donors = tpl.donors;
+    out.template_people = tpl.people;
+    out.template_by_expression = tpl.by_expression;
+    if (track && !track->tpl) track->tpl = std::move(tpl);
+    return out;
+  }
+
+ private:
+  MethodSettings settings_;
+  TemplateBank bank_;
+  TemplateRenderer renderer_;
+  std::unique_ptr<Compensator> compensator_;
+};
+
+}  // namespace
+
+std::unique_ptr<FacePrivatizer> make_template_privatizer(const MethodSettings& settings) {
+  return std::make_unique<TemplateMethod>(settings);
+}
+
+}  // namespace ferguard::detail

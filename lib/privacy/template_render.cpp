@@ -1,0 +1,134 @@
+// k-Same-M rendering of one face: geometry, warps, illumination, streams and blend (template_render.h).
+#include "privacy/template_render.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "detail/check.h"
+
+namespace ferguard::detail {
+namespace {
+
+// Points that place a template on a face: jaw, nose and eyes (the mouth and brows move with the expression).
+constexpr LandmarkGroup kPlacement[] = {kJaw, kNose, kLeftEye, kRightEye};
+constexpr LandmarkGroup kExpressionGroups[] = {kLeftBrow, kRightBrow, kLeftEye, kRightEye, kMouth};
+
+std::vector<Point2f> placement_points(const std::vector<Point2f>& p) {
+  std::vector<Point2f> out;
+  for (const LandmarkGroup& g : kPlacement) out.insert(out.end(), p.begin() + g.begin, p.begin() + g.end);
+  return out;
+}
+
+// `shape` placed on `landmarks` by the least-squares similarity over the placement points.
+std::vector<Point2f> place(const std::vector<Point2f>& shape, const std::vector<Point2f>& landmarks) {
+  return fit_similarity(placement_points(shape), placement_points(landmarks)).apply(shape);
+}
+
+cv::Mat plane(const Tensor4& t, int c) {
+  return cv::Mat(t.shape().h, t.shape().w, CV_32F, const_cast<float*>(t.plane(0, c)));
+}
+
+std::vector<cv::Point> to_cv(const std::vector<Point2f>& p) {
+  std::vector<cv::Point> out;
+  for (const Point2f& q : p) out.emplace_back(int(std::lround(q.x)), int(std::lround(q.y)));
+  return out;
+}
+
+}  // namespace
+
+TemplateRenderer::TemplateRenderer(const std::vector<Point2f>& reference, int bank_side, SplitOptions split)
+    : mesh_(reference), reference_control_(mesh_.control_points(reference)), bank_side_(bank_side),
+      splitter_(split) {}
+
+std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, const std::vector<Point2f>& shape,
+                                                float s, const std::vector<Point2f>& neutral) const {
+  const std::vector<Point2f> T = place(shape, L);
+  std::vector<Point2f> P = L;
+  if (!neutral.empty()) {
+    // Video: expression = frame - neutral, so P = L + s (T - N) keeps the expression and replaces the identity.
+    const std::vector<Point2f> N = place(neutral, L);
+    for (int i = 0; i < kNumFaceLandmarks; ++i)
+      P[i] = {L[i].x + s * (T[i].x - N[i].x), L[i].y + s * (T[i].y - N[i].y)};
+    return P;
+  }
+  for (const LandmarkGroup& g : {kJaw, kNose})
+    for (int i = g.begin; i < g.end; ++i) P[i] = {L[i].x + s * (T[i].x - L[i].x), L[i].y + s * (T[i].y - L[i].y)};
+  for (const LandmarkGroup& g : kExpressionGroups) {
+    const Point2f cl = group_centroid(L, g), ct = group_centroid(T, g);
+    for (int i = g.begin; i < g.end; ++i) P[i] = {L[i].x + s * (ct.x - cl.x), L[i].y + s * (ct.y - cl.y)};
+  }
+  // The chin follows the mouth's opening (inner lips 62 -> 66) beyond the template's, so an open jaw stays open.
+  const float ox = (L[66].x - L[62].x) - (T[66].x - T[62].x), oy = (L[66].y - L[62].y) - (T[66].y - T[62].y);
+  for (int i = 3; i <= 13; ++i) {
+    const float w = std::cos(float(i - 8) / 6.0f * 1.5707963f);
+    P[i] = {P[i].x + s * w * ox, P[i].y + s * w * oy};
+  }
+  return P;
+}
+
+TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector<Point2f>& L, const FaceTemplate& tpl,
+                                        TemplateStrengths st, const std::vector<Point2f>& neutral) const {
+  const Shape4& s = canvas.shape();
+  FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == s.w && s.h >= 16, "template canvas: expected 1x3xSxS, got {}",
+                 s.str());
+  FERGUARD_CHECK(tpl.texture.shape() == (Shape4{1, 3, bank_side_, bank_side_}),
+                 "template texture: expected 1x3x{}x{}, got {}", bank_side_, bank_side_, tpl.texture.shape().str());
+  const int S = s.w;
+  TemplateRender out;
+  out.geometry = geometry(L, tpl.shape, st.shape, neutral);
+  const std::vector<Point2f> cpL = mesh_.control_points(L), cpP = mesh_.control_points(out.geometry);
+  out.folded = mesh_.bad_triangles(cpL, 0.05) + mesh_.bad_triangles(cpP, 0.05);
+
+  const Tensor4 X = mesh_.warp(canvas, cpL, cpP, S, S);
+  Tensor4 A = mesh_.warp(tpl.texture, reference_control_, cpP, S, S);
+
+  // Masks: the published outline's hull (illumination), and the hull of both outlines (blend).
+  const float iod = std::max(1.0f, inter_ocular(out.geometry));
+  cv::Mat own(S, S, CV_32F, cv::Scalar(0)), both(S, S, CV_32F, cv::Scalar(0));
+  std::vector<cv::Point> hull;
+  cv::convexHull(to_cv(face_outline(out.geometry)), hull);
+  cv::fillConvexPoly(own, hull, cv::Scalar(1.0));
+  std::vector<Point2f> outlines = face_outline(L);
+  for (const Point2f& p : face_outline(out.geometry)) outlines.push_back(p);
+  cv::convexHull(to_cv(outlines), hull);
+  cv::fillConvexPoly(both, hull, cv::Scalar(1.0));
+
+  // Illumination: A's very low band replaced by the person's, both averaged over the published face only.
+  const double sigma = 0.35 * iod;
+  cv::Mat weight;
+  cv::GaussianBlur(own, weight, cv::Size(), sigma, sigma, cv::BORDER_REPLICATE);
+  cv::max(weight, 1e-3, weight);
+  for (int c = 0; c < 3; ++c) {
+    cv::Mat gx, ga;
+    cv::GaussianBlur(plane(X, c).mul(own), gx, cv::Size(), sigma, sigma, cv::BORDER_REPLICATE);
+    cv::GaussianBlur(plane(A, c).mul(own), ga, cv::Size(), sigma, sigma, cv::BORDER_REPLICATE);
+    cv::Mat a = plane(A, c);
+    a += (gx - ga) / weight;
+  }
+
+  // Streams: one strength each, through the FFTW split.
+  const SplitResult sx = splitter_.split(X), sa = splitter_.split(A);
+  out.published = Tensor4(s);
+  const std::size_t n = std::size_t(S) * S;
+  cv::Mat alpha;
+  const int f = std::max(1, int(std::lround(0.12 * iod)));
+  cv::dilate(both, alpha, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * f + 1, 2 * f + 1)));
+  cv::GaussianBlur(alpha, alpha, cv::Size(), 0.5 * f, 0.5 * f, cv::BORDER_REPLICATE);
+  cv::max(alpha, both, alpha);
+  out.blend.assign(alpha.ptr<float>(), alpha.ptr<float>() + n);
+  out.hull.assign(both.ptr<float>(), both.ptr<float>() + n);
+  for (int c = 0; c < 3; ++c) {
+    const float *xl = sx.low.plane(0, c), *xh = sx.high.plane(0, c), *al = sa.low.plane(0, c),
+                *ah = sa.high.plane(0, c), *x0 = canvas.plane(0, c);
+    float* o = out.published.plane(0, c);
+    for (std::size_t k = 0; k < n; ++k) {
+      const float z = (1.0f - st.low) * xl[k] + st.low * al[k] + (1.0f - st.high) * xh[k] + st.high * ah[k];
+      o[k] = std::clamp(out.blend[k] * z + (1.0f - out.blend[k]) * x0[k], 0.0f, 1.0f);
+    }
+  }
+  return out;
+}
+
+}  // namespace ferguard::detail

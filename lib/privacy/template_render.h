@@ -1,0 +1,60 @@
+#pragma once
+// The `template` method's rendering of one face on its working canvas (k-Same-M with per-stream strengths). Private.
+//
+// With L the face's landmarks and T the template's shape placed on them (least-squares similarity):
+//  - geometry P: the identity-bearing points (jaw, nose) move from L towards T by strength_shape; the expression
+//    groups (each brow, each eye, the mouth) move as a whole by the same amount, keeping their own deformation; the
+//    chin follows the mouth's opening so that an open jaw stays open;
+//  - the person's canvas X and the template texture A are both warped to P (piecewise affine over the face mesh);
+//  - illumination: A takes the person's very low band (a mask-normalised Gaussian of sigma 0.35 inter-ocular
+//    distances) in place of its own, so that the face keeps the photo's light and skin tone;
+//  - streams: low = (1 - strength_low) low(X) + strength_low low(A), high likewise with strength_high, through the
+//    FFTW split (the frequency split stays the axis: one strength per stream, 0 = unchanged);
+//  - blend: 1 inside the convex hull of both outlines (jaw + forehead of L and of P: no original face pixel stays
+//    inside either), feathered outwards over 0.12 inter-ocular distances.
+// At strength 1 for both streams and the shape, nothing of the person's texture above the illumination band
+// reaches the face: it is the average of at least k other people's.
+#include <vector>
+
+#include "ferguard/face/face_geometry.h"
+#include "ferguard/frequency/frequency_splitter.h"
+#include "ferguard/privacy/template_bank.h"
+#include "ferguard/types.h"
+
+namespace ferguard::detail {
+
+struct TemplateStrengths {
+  float shape = 0.0f, low = 0.0f, high = 0.0f;
+};
+
+/// What came out for one face.
+struct TemplateRender {
+  Tensor4 published;                 ///< 1x3xSxS in [0, 1]: the face as published on its canvas
+  std::vector<Point2f> geometry;     ///< P, the published landmarks in canvas coordinates
+  std::vector<float> blend;          ///< SxS alpha in [0, 1] (1: the rendered face, 0: the original canvas)
+  std::vector<float> hull;           ///< SxS 0/1: inside the convex hull of both outlines
+  int folded = 0;                    ///< mesh triangles folded or degenerate in L or P (the caller masks the face)
+};
+
+class TemplateRenderer {
+ public:
+  /// `reference`: the bank's reference shape (canonical, its textures' geometry); `bank_side` its texture side.
+  TemplateRenderer(const std::vector<Point2f>& reference, int bank_side, SplitOptions split);
+  /// The published geometry P (see above) from the face's landmarks and the template's shape placed on them.
+  /// `neutral` (may be empty): a video track's neutral geometry; when given, the expression is the difference
+  /// frame - neutral and is added to the template's shape, so the identity part of the shape is replaced entirely.
+  std::vector<Point2f> geometry(const std::vector<Point2f>& landmarks, const std::vector<Point2f>& template_shape,
+                                float strength_shape, const std::vector<Point2f>& neutral = {}) const;
+  /// Renders one face. Throws InvalidArgument for a malformed canvas or landmarks.
+  TemplateRender render(const Tensor4& canvas, const std::vector<Point2f>& landmarks, const FaceTemplate& tpl,
+                        TemplateStrengths strengths, const std::vector<Point2f>& neutral = {}) const;
+  const FaceMesh& mesh() const { return mesh_; }
+
+ private:
+  FaceMesh mesh_;
+  std::vector<Point2f> reference_control_;
+  int bank_side_;
+  FrequencySplitter splitter_;
+};
+
+}  // namespace ferguard::detail

@@ -1,0 +1,243 @@
+// The template bank (k-anonymous selection, leave-one-photo-out, file format) and the template method's rendering,
+// on synthetic donors and the golden sample landmarks: no model needed.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "ferguard/error.h"
+#include "ferguard/face/face_geometry.h"
+#include "ferguard/privacy/template_bank.h"
+#include "privacy/template_render.h"
+
+namespace ferguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::vector<Point2f>> sample_landmarks() {
+  std::vector<std::vector<Point2f>> out;
+  for (int s = 1; s <= 6; ++s) {
+    std::ifstream in(std::string(FERGUARD_TEST_DATA_DIR) + "/golden/faceapi/pipeline/sample" + std::to_string(s) +
+                     ".json");
+    const nlohmann::json g = nlohmann::json::parse(in);
+    for (const auto& f : g["faces"]) {
+      std::vector<Point2f> lm;
+      for (const auto& p : f["landmarks"]) lm.push_back({p[0].get<float>(), p[1].get<float>()});
+      out.push_back(lm);
+    }
+  }
+  return out;
+}
+
+constexpr int kSide = 64;
+
+// A bank whose donors i have flat colour i * 10, photo i / 2 + 1 (two faces per photo), expression i % 3.
+TemplateBank synthetic_bank(int donors, int k) {
+  const auto faces = sample_landmarks();
+  const std::vector<Point2f> ref = mean_shape(faces, CanonicalFrame{kSide});
+  TemplateBank bank(kSide, k, ref);
+  for (int i = 0; i < donors; ++i) {
+    TemplateDonor d;
+    d.photo = std::uint64_t(i / 2 + 1);
+    d.expression = static_cast<Expression>(i % 3);
+    d.shape = fit_similarity(faces[i % faces.size()], ref).apply(faces[i % faces.size()]);
+    d.texture.assign(std::size_t(kSide) * kSide * 3, std::uint8_t(i * 10));
+    bank.add(std::move(d));
+  }
+  return bank;
+}
+
+TEST(TemplateBank, SelectsByExpressionWithAtLeastKPeopleElseAllDonors) {
+  const TemplateBank bank = synthetic_bank(12, 3);
+  EXPECT_EQ(bank.people(), 12);  // no identities: every photo counts... per donor, since photos hold two faces
+  // Class 0 (neutral): donors 0, 3, 6, 9 -> mean colour 45.
+  const FaceTemplate t = bank.select(Expression::neutral);
+  EXPECT_TRUE(t.by_expression);
+  EXPECT_EQ(t.donors, 4);
+  EXPECT_NEAR(t.texture.at(0, 1, 10, 10) * 255.0f, 45.0f, 1e-3);
+  // Leaving out photo 1 (donors 0 and 1) removes donor 0 from class 0: donors 3, 6, 9 -> 60.
+  const FaceTemplate u = bank.select(Expression::neutral, 1);
+  EXPECT_EQ(u.donors, 3);
+  EXPECT_NEAR(u.texture.at(0, 0, 3, 50) * 255.0f, 60.0f, 1e-3);
+  // Leaving out photo 4 too would leave class 0 with 2 people (< k): then all donors of other photos.
+  const TemplateBank small = synthetic_bank(6, 3);  // class 0: donors 0, 3
+  const FaceTemplate v = small.select(Expression::neutral);
+  EXPECT_FALSE(v.by_expression);
+  EXPECT_EQ(v.donors, 6);
+  EXPECT_NEAR(v.texture.at(0, 2, 0, 0) * 255.0f, 25.0f, 1e-3);
+  // The mean shape is the donors' mean shape.
+  double sx = 0;
+  for (const TemplateDonor& d : small.donors()) sx += d.shape[30].x;
+  EXPECT_NEAR(v.shape[30].x, sx / 6, 1e-3);
+}
+
+TEST(TemplateBank, FewerThanKPeopleIsAnError) {
+  const TemplateBank bank = synthetic_bank(4, 3);  // photos 1 and 2
+  EXPECT_NO_THROW(bank.select(Expression::happy));
+  EXPECT_THROW(bank.select(Expression::happy, 1), InvalidArgument);  // 2 donors left
+  // With identities, k counts people: four photos of two people are two people.
+  TemplateBank people = synthetic_bank(4, 3);
+  TemplateBank named(kSide, 3, people.reference_shape());
+  for (TemplateDonor d : people.donors()) {
+    d.identity = d.photo == 1 ? "ann" : "bob";
+    named.add(std::move(d));
+  }
+  EXPECT_EQ(named.people(), 2);
+  EXPECT_THROW(named.select(Expression::neutral), InvalidArgument);
+}
+
+TEST(TemplateBank, SavesAndLoadsAndRejectsCorruptFiles) {
+  const TemplateBank bank = synthetic_bank(7, 2);
+  const fs::path dir = fs::temp_directory_path() / ("ferguard_bank_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "b.fgtb").string();
+  bank.save(path);
+  const TemplateBank back = TemplateBank::load(path);
+  ASSERT_EQ(back.donors().size(), 7u);
+  EXPECT_EQ(back.k(), 2);
+  EXPECT_EQ(back.side(), kSide);
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(back.donors()[i].texture, bank.donors()[i].texture);
+    EXPECT_EQ(back.donors()[i].photo, bank.donors()[i].photo);
+    EXPECT_EQ(back.donors()[i].expression, bank.donors()[i].expression);
+    EXPECT_EQ(back.donors()[i].shape[17].y, bank.donors()[i].shape[17].y);
+  }
+  std::vector<char> bytes((fs::file_size(path)));
+  std::ifstream(path, std::ios::binary).read(bytes.data(), std::streamsize(bytes.size()));
+  auto write = [&](const std::vector<char>& b, const std::string& name) {
+    const std::string p = (dir / name).string();
+    std::ofstream(p, std::ios::binary).write(b.data(), std::streamsize(b.size()));
+    return p;
+  };
+  std::vector<char> flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x5a;
+  EXPECT_THROW(TemplateBank::load(write(flipped, "flipped.fgtb")), ModelError);
+  EXPECT_THROW(TemplateBank::load(write({bytes.begin(), bytes.begin() + 100}, "short.fgtb")), ModelError);
+  std::vector<char> magic = bytes;
+  magic[0] = 'X';
+  EXPECT_THROW(TemplateBank::load(write(magic, "magic.fgtb")), ModelError);
+  EXPECT_THROW(TemplateBank::load(write({}, "empty.fgtb")), ModelError);
+  EXPECT_THROW(TemplateBank::load((dir / "missing.fgtb").string()), IoError);
+  try {
+    TemplateBank::load(write(flipped, "flipped.fgtb"));
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("flipped.fgtb"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(TemplateBank, PhotoHashTellsPhotosApart) {
+  Image a(4, 5, 3), b(4, 5, 3), c(5, 4, 3);
+  b.at(3, 4, 2) = 1;
+  EXPECT_EQ(photo_hash(a), photo_hash(Image(4, 5, 3)));
+  EXPECT_NE(photo_hash(a), photo_hash(b));
+  EXPECT_NE(photo_hash(a), photo_hash(c));  // same bytes, other size
+}
+
+// One sample face on a 160 canvas, a template from two flat donors.
+class TemplateRenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto faces = sample_landmarks();
+    const CanonicalFrame frame{kSide};
+    reference_ = mean_shape(faces, frame);
+    // The face placed in a 160 canvas.
+    const auto& f = faces[4];
+    const Similarity s = fit_similarity(f, mean_shape({f}, CanonicalFrame{160}));
+    landmarks_ = Similarity{s.a * 0.8, s.b * 0.8, s.tx * 0.8 + 16, s.ty * 0.8 + 20}.apply(f);
+    canvas_ = Tensor4(Shape4{1, 3, 160, 160});
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(0.3f, 0.7f);
+    for (float& v : canvas_.vector()) v = u(rng);  // full of fine detail: "identity" in the high band
+    TemplateBank bank(kSide, 1, reference_);
+    TemplateDonor d;
+    d.photo = 9;
+    d.shape = reference_;
+    d.texture.assign(std::size_t(kSide) * kSide * 3, 90);
+    bank.add(d);
+    tpl_ = bank.select(Expression::neutral);
+  }
+  std::vector<Point2f> reference_, landmarks_;
+  Tensor4 canvas_;
+  FaceTemplate tpl_;
+};
+
+TEST_F(TemplateRenderTest, StrengthZeroLeavesTheCanvas) {
+  const detail::TemplateRenderer r(reference_, kSide, SplitOptions{});
+  const detail::TemplateRender out = r.render(canvas_, landmarks_, tpl_, {0.0f, 0.0f, 0.0f});
+  double worst = 0;
+  for (std::size_t i = 0; i < canvas_.vector().size(); ++i)
+    worst = std::max(worst, double(std::abs(out.published.vector()[i] - canvas_.vector()[i])));
+  EXPECT_LT(worst, 1e-4);
+  EXPECT_EQ(out.folded, 0);
+  for (int k = 0; k < kNumFaceLandmarks; ++k) EXPECT_FLOAT_EQ(out.geometry[k].x, landmarks_[k].x);
+}
+
+TEST_F(TemplateRenderTest, FullStrengthKeepsNothingOfThePersonAboveTheIlluminationBand) {
+  const detail::TemplateRenderer r(reference_, kSide, SplitOptions{});
+  // Another person: the same landmarks, other fine detail.
+  Tensor4 other = canvas_;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-0.2f, 0.2f);
+  for (float& v : other.vector()) v = std::clamp(v + u(rng), 0.0f, 1.0f);
+  auto inside_diff = [&](const detail::TemplateRender& a, const detail::TemplateRender& b) {
+    double d = 0;
+    int n = 0;
+    for (int c = 0; c < 3; ++c)
+      for (std::size_t k = 0; k < a.hull.size(); ++k)
+        if (a.hull[k] > 0.5f && a.blend[k] >= 1.0f) {
+          d += std::abs(a.published.plane(0, c)[k] - b.published.plane(0, c)[k]);
+          ++n;
+        }
+    return d / std::max(1, n);
+  };
+  const auto a1 = r.render(canvas_, landmarks_, tpl_, {1.0f, 1.0f, 1.0f});
+  const auto b1 = r.render(other, landmarks_, tpl_, {1.0f, 1.0f, 1.0f});
+  const auto a0 = r.render(canvas_, landmarks_, tpl_, {1.0f, 1.0f, 0.0f});
+  const auto b0 = r.render(other, landmarks_, tpl_, {1.0f, 1.0f, 0.0f});
+  // At full strength the two people differ only through the very low illumination band (a blur of noise).
+  EXPECT_LT(inside_diff(a1, b1), 0.01);
+  // Keeping the high stream keeps their difference.
+  EXPECT_GT(inside_diff(a0, b0), 0.05);
+}
+
+TEST_F(TemplateRenderTest, GeometryKeepsTheExpressionAndBlendCoversBothOutlines) {
+  const detail::TemplateRenderer r(reference_, kSide, SplitOptions{});
+  // A template shape with a wider jaw and eyes further apart than the face.
+  std::vector<Point2f> shape = tpl_.shape;
+  const Point2f c = group_centroid(shape, kNose);
+  for (Point2f& p : shape) p = {c.x + 1.15f * (p.x - c.x), p.y};
+  const std::vector<Point2f> P = r.geometry(landmarks_, shape, 1.0f);
+  // Each expression group keeps its own shape (moved as a whole).
+  for (const LandmarkGroup& g : {kLeftBrow, kRightBrow, kLeftEye, kRightEye, kMouth}) {
+    const Point2f cp = group_centroid(P, g), cl = group_centroid(landmarks_, g);
+    for (int i = g.begin; i < g.end; ++i) {
+      EXPECT_NEAR(P[i].x - cp.x, landmarks_[i].x - cl.x, 1e-3) << i;
+      EXPECT_NEAR(P[i].y - cp.y, landmarks_[i].y - cl.y, 1e-3) << i;
+    }
+  }
+  // The eyes moved apart (identity), the jaw moved.
+  const float d0 = group_centroid(landmarks_, kRightEye).x - group_centroid(landmarks_, kLeftEye).x;
+  const float d1 = group_centroid(P, kRightEye).x - group_centroid(P, kLeftEye).x;
+  EXPECT_GT(d1, d0 * 1.05f);
+  TemplateBank wide(kSide, 1, reference_);
+  TemplateDonor d;
+  d.shape = fit_similarity(shape, reference_).apply(shape);
+  d.texture.assign(std::size_t(kSide) * kSide * 3, 200);
+  wide.add(d);
+  const auto out = r.render(canvas_, landmarks_, wide.select(Expression::neutral), {1.0f, 1.0f, 1.0f});
+  // Every landmark of the original and of the published face lies where the blend is 1: no original face pixel
+  // survives at either outline.
+  for (const std::vector<Point2f>* set : {static_cast<const std::vector<Point2f>*>(&landmarks_), &out.geometry})
+    for (int i = 0; i < 17; ++i) {
+      const int x = int((*set)[i].x), y = int((*set)[i].y);
+      EXPECT_GE(out.blend[std::size_t(y) * 160 + x], 0.999f) << "jaw point " << i;
+    }
+}
+
+}  // namespace
+}  // namespace ferguard
