@@ -69,8 +69,9 @@ void check_hull(const Image& image, const std::vector<Point2f>& hull, const char
     FERGUARD_CHECK(std::isfinite(hull[i].x) && std::isfinite(hull[i].y), "{}: hull point {} is not finite", what, i);
 }
 
-// 255 where a pixel's centre is inside the polygon. fillPoly puts integer coordinates on pixel centres, ferguard
-// puts them on pixel corners: shift by half a pixel.
+// 255 inside the polygon. fillPoly puts integer coordinates on pixel centres, ferguard puts them on pixel corners:
+// shift by half a pixel. fillPoly rounds both ends of a span to the nearest pixel, hence the extra pixel on the right
+// and bottom sides that mask_outside documents.
 cv::Mat polygon_mask(const Image& image, const std::vector<Point2f>& hull) {
   cv::Mat mask(image.height(), image.width(), CV_8U, cv::Scalar(0));
   const double one = 1 << kPolygonShift;

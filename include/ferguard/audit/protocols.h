@@ -26,9 +26,10 @@ constexpr float kForeheadRise = 0.6f;
 /// a set that is not 68 finite points.
 std::vector<Point2f> face_hull(const std::vector<std::vector<Point2f>>& landmark_sets);
 
-/// A copy of `image` with every pixel whose centre lies outside the polygon `hull` (image pixels, origin at the
-/// top-left pixel's corner) set to `grey` in every channel. Throws InvalidArgument for an empty image or a hull of
-/// fewer than 3 finite points.
+/// A copy of `image` with every pixel outside the polygon `hull` (image pixels, origin at the top-left pixel's
+/// corner) set to `grey` in every channel. Inside is what cv::fillPoly covers at 1/16-pixel accuracy: pixels whose
+/// centre is in the polygon, its boundary included, plus up to one pixel past its right and bottom sides. Throws
+/// InvalidArgument for an empty image or a hull of fewer than 3 finite points.
 Image mask_outside(const Image& image, const std::vector<Point2f>& hull, std::uint8_t grey = 128);
 
 /// The complement of mask_outside: a copy of `image` with the polygon filled with `grey` (the face removed, its
