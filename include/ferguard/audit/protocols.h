@@ -124,6 +124,7 @@ class ProtocolAuditor {
   FaceProtocolAudit audit_face(const Image& original, const Image& published, const Face& face,
                                const std::vector<Point2f>& published_landmarks, bool published_ok = true) const;
 
+  /// The validated options (pass them to summarize_protocols).
   const ProtocolOptions& options() const { return options_; }
 
  private:
