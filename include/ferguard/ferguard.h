@@ -19,6 +19,7 @@
 #include "ferguard/model/face_analyzer.h"
 #include "ferguard/model/recognizer.h"
 #include "ferguard/audit/leakage.h"
+#include "ferguard/audit/protocols.h"
 #include "ferguard/pipeline/pipeline.h"
 #include "ferguard/pipeline/report.h"
 #include "ferguard/io/video_io.h"

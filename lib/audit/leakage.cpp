@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "audit/distance.h"
 #include "detail/check.h"
 
 namespace ferguard {
@@ -17,22 +18,6 @@ namespace {
 
 constexpr double kProbabilityFloor = 1e-7;
 
-// The same arithmetic as Recognizer::distance (double accumulation), so that the summary ranks faces exactly as
-// the auditor compares them.
-double embedding_distance(const std::vector<float>& a, const std::vector<float>& b, DistanceKind kind) {
-  double dot = 0, na = 0, nb = 0, sq = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double x = a[i], y = b[i];
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-    sq += (x - y) * (x - y);
-  }
-  if (kind == DistanceKind::euclidean) return std::sqrt(sq);
-  const double denom = std::sqrt(na) * std::sqrt(nb);
-  return denom > 0 ? 1.0 - dot / denom : 1.0;
-}
-
 // Fraction of probes whose own gallery entry is strictly nearer than every other entry. A tie is a miss: the
 // auditor could not single the face out, and a NaN distance never counts as a hit.
 double rank1_rate(const std::vector<const std::vector<float>*>& probes,
@@ -40,13 +25,8 @@ double rank1_rate(const std::vector<const std::vector<float>*>& probes,
   const std::size_t n = probes.size();
   if (n == 0) return 0.0;
   std::size_t hits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double own = embedding_distance(*probes[i], *gallery[i], kind);
-    bool hit = !std::isnan(own);
-    for (std::size_t j = 0; j < n && hit; ++j)
-      if (j != i && !(own < embedding_distance(*probes[i], *gallery[j], kind))) hit = false;
-    if (hit) ++hits;
-  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (detail::rank_competitors(*probes[i], gallery, i, kind, 1) == 0) ++hits;
   return static_cast<double>(hits) / static_cast<double>(n);
 }
 
