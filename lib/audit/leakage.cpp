@@ -17,6 +17,7 @@ float face_leakage(float distance, float threshold) {
 namespace {
 
 constexpr double kProbabilityFloor = 1e-7;
+constexpr int kBootstrap = 1000;
 
 // Fraction of probes whose own gallery entry is strictly nearer than every other entry. A tie is a miss: the
 // auditor could not single the face out, and a NaN distance never counts as a hit.
@@ -122,6 +123,14 @@ RunSummary summarize(const std::vector<FaceRecord>& faces) {
     s.audit_seconds_per_face = audit / static_cast<double>(faces.size());
     s.masked_share = static_cast<double>(s.masked) / static_cast<double>(faces.size());
   }
+  std::vector<FaceProtocolAudit> audited;
+  for (const FaceRecord& f : faces)
+    if (!f.protocol.auditors.empty()) audited.push_back(f.protocol);
+  if (!audited.empty()) {
+    ProtocolOptions po;
+    po.protocols = audited.front().protocols;
+    s.protocols = summarize_protocols(audited, po);
+  }
   if (rated.empty()) return s;
 
   check_consistent(faces, rated);
@@ -143,6 +152,16 @@ RunSummary summarize(const std::vector<FaceRecord>& faces) {
   s.agreement = agree / n;
   s.agreement_all = agree / static_cast<double>(faces.size());
   if (second_faces > 0) s.second_agreement_all = static_cast<double>(second_agree) / static_cast<double>(faces.size());
+  {
+    // Over all faces, a masked face counting as a disagreement.
+    std::vector<int> hits(faces.size(), 0), second_hits(faces.size(), 0);
+    for (std::size_t i : rated) {
+      hits[i] = faces[i].original_expression.label() == faces[i].private_expression.label();
+      second_hits[i] = faces[i].has_second && faces[i].second_original.label() == faces[i].second_private.label();
+    }
+    s.agreement_interval = bootstrap_rate(hits, kBootstrap, 1);
+    if (second_faces > 0) s.second_agreement_interval = bootstrap_rate(second_hits, kBootstrap, 2);
+  }
   int checked = 0, redetected = 0, landmarks = 0, colour = 0, natural = 0;
   for (std::size_t i : rated) {
     const FaceRecord& f = faces[i];

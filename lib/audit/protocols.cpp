@@ -10,27 +10,14 @@
 
 #include "audit/distance.h"
 #include "detail/check.h"
+#include "ferguard/face/face_geometry.h"
 #include "detail/hash_rng.h"
 
 namespace ferguard {
 namespace {
 
-constexpr int kBrowBegin = 17;   // brows 17-26 (jaw 0-16)
-constexpr int kBrowEnd = 27;
-constexpr int kLeftEye = 36;     // eyes 36-41 and 42-47
-constexpr int kRightEye = 42;
-constexpr int kMouthBegin = 48;  // mouth 48-67
 constexpr int kPolygonShift = 4;  // fillPoly fixed-point bits: 1/16 pixel
 constexpr std::size_t kRank5 = 5;
-
-Point2f mean_of(const std::vector<Point2f>& p, int begin, int end) {
-  double x = 0, y = 0;
-  for (int i = begin; i < end; ++i) {
-    x += p[i].x;
-    y += p[i].y;
-  }
-  return {float(x / (end - begin)), float(y / (end - begin))};
-}
 
 void check_landmarks(const std::vector<Point2f>& landmarks, const std::string& what) {
   FERGUARD_CHECK(landmarks.size() == static_cast<std::size_t>(kNumFaceLandmarks), "{}: expected {} landmarks, got {}",
@@ -40,26 +27,11 @@ void check_landmarks(const std::vector<Point2f>& landmarks, const std::string& w
                    "{}: landmark {} is not finite ({}, {})", what, i, landmarks[i].x, landmarks[i].y);
 }
 
-// One set's hull points: all 68 landmarks (the jaw and brows make the outline; the rest keep every landmark inside
-// even for an odd shape) and the brows raised to the forehead.
+// One set's hull points: all 68 landmarks (the rest keep every landmark inside even for an odd shape) and the face
+// outline with its forehead (face_geometry.h).
 void append_outline(const std::vector<Point2f>& p, std::vector<cv::Point2f>& out) {
-  const Point2f left = mean_of(p, kLeftEye, kLeftEye + 6), right = mean_of(p, kRightEye, kRightEye + 6);
-  const Point2f eyes{0.5f * (left.x + right.x), 0.5f * (left.y + right.y)};
-  const Point2f mouth = mean_of(p, kMouthBegin, kNumFaceLandmarks);
-  double ux = eyes.x - mouth.x, uy = eyes.y - mouth.y;
-  const double norm = std::hypot(ux, uy);
-  // A degenerate face (eyes on the mouth) has no axis of its own: image up.
-  if (norm > 1e-6) {
-    ux /= norm;
-    uy /= norm;
-  } else {
-    ux = 0.0;
-    uy = -1.0;
-  }
-  const double rise = kForeheadRise * std::hypot(double(right.x) - left.x, double(right.y) - left.y);
   for (const Point2f& q : p) out.emplace_back(q.x, q.y);
-  for (int i = kBrowBegin; i < kBrowEnd; ++i)
-    out.emplace_back(float(p[i].x + rise * ux), float(p[i].y + rise * uy));
+  for (const Point2f& q : face_outline(p)) out.emplace_back(q.x, q.y);
 }
 
 void check_hull(const Image& image, const std::vector<Point2f>& hull, const char* what) {

@@ -107,7 +107,7 @@ std::vector<Point2f> face_outline(const std::vector<Point2f>& p) {
   }
   std::vector<Point2f> out(p.begin() + kJaw.begin, p.begin() + kJaw.end);
   for (int i = kRightBrow.end - 1; i >= kLeftBrow.begin; --i)
-    out.push_back({float(p[i].x + 0.6 * iod * ux), float(p[i].y + 0.6 * iod * uy)});
+    out.push_back({float(p[i].x + kForeheadRise * iod * ux), float(p[i].y + kForeheadRise * iod * uy)});
   return out;
 }
 
@@ -145,6 +145,15 @@ double signed_area(const Point2f& a, const Point2f& b, const Point2f& c) {
   return 0.5 * (double(b.x - a.x) * (c.y - a.y) - double(b.y - a.y) * (c.x - a.x));
 }
 
+// The landmarks the mesh is made of. Left out, because their small triangles fold under ordinary pose and expression
+// (measured on face-api's 22 sample faces): the nose ridge's middle (28, 29) and the nostrils' inner points (32, 34),
+// which cross as the head turns, and the inner lips (60-67), which coincide or cross on a closed mouth. The outer
+// lips carry the mouth's shape; every left-out point still moves with the triangle it lies in.
+bool in_mesh(int i) {
+  if (i >= kNumFaceLandmarks) return true;  // frame points
+  return !(i == 28 || i == 29 || i == 32 || i == 34 || (i >= 60 && i < 68));
+}
+
 // The frame square of a shape in its own (upright) coordinates.
 std::vector<Point2f> frame_square(const std::vector<Point2f>& reference) {
   const Point2f l = group_centroid(reference, kLeftEye), r = group_centroid(reference, kRightEye);
@@ -170,6 +179,7 @@ FaceMesh::FaceMesh(const std::vector<Point2f>& reference) : reference_(reference
   cv::Subdiv2D sub(cv::Rect(int(std::floor(x0)) - 2, int(std::floor(y0)) - 2, int(std::ceil(x1 - x0)) + 5,
                             int(std::ceil(y1 - y0)) + 5));
   for (std::size_t i = 0; i < pts.size(); ++i) {
+    if (!in_mesh(int(i))) continue;
     for (std::size_t j = 0; j < i; ++j)
       FERGUARD_CHECK(pts[j].x != pts[i].x || pts[j].y != pts[i].y, "FaceMesh reference: points {} and {} coincide", j,
                      i);
@@ -217,6 +227,21 @@ int FaceMesh::bad_triangles(const std::vector<Point2f>& cp, double min_area) con
     if (area * orientation_[t] <= 0.0 || std::abs(area) < min_area) ++bad;
   }
   return bad;
+}
+
+double FaceMesh::folded_fraction(const std::vector<Point2f>& cp) const {
+  FERGUARD_CHECK(cp.size() == std::size_t(kNumFaceLandmarks + kFramePoints),
+                 "FaceMesh::folded_fraction: expected {} control points, got {}", kNumFaceLandmarks + kFramePoints,
+                 cp.size());
+  double folded = 0.0, total = 0.0;
+  for (std::size_t t = 0; t < triangles_.size(); ++t) {
+    const auto& [a, b, c] = triangles_[t];
+    if (a >= kNumFaceLandmarks && b >= kNumFaceLandmarks) continue;  // frame triangles: outside the face
+    const double area = signed_area(cp[a], cp[b], cp[c]);
+    total += std::abs(area);
+    if (area * orientation_[t] <= 0.0) folded += std::abs(area);
+  }
+  return total > 0.0 ? folded / total : 1.0;
 }
 
 Tensor4 FaceMesh::warp(const Tensor4& src, const std::vector<Point2f>& from, const std::vector<Point2f>& to, int out_h,

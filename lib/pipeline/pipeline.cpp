@@ -106,8 +106,9 @@ FaceRecord FaceResult::record() const {
   r.second_private = second_expression;
   r.seconds = seconds;
   r.audit_seconds = audit_seconds;
-  r.has_naturalness = status == FaceStatus::privatized && audit_seconds > 0.0;
+  r.has_naturalness = audited;
   r.naturalness = naturalness;
+  r.protocol = protocol;
   return r;
 }
 
@@ -138,6 +139,9 @@ Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
   ms.compensation_steps = options.compensation_steps;
   ms.template_bank = options.template_bank;
   method = detail::make_face_privatizer(options.method, ms);
+  std::vector<const Recognizer*> raw;
+  for (const auto& a : auditors) raw.push_back(a.get());
+  protocol_auditor = std::make_unique<ProtocolAuditor>(raw);
 }
 
 namespace {
@@ -153,6 +157,14 @@ std::string fmt_too_small(float side) {
 }
 
 }  // namespace
+
+void Pipeline::Impl::audit_masked(const Image& image, AnalysisResult& result) const {
+  if (!options.audit) return;
+  // A masked face is no probe, but its original stays in the attacker's gallery.
+  for (FaceResult& fr : result.faces)
+    if (fr.status == FaceStatus::masked && detail::landmark_box_side(fr.face.landmarks) > 0.0f)
+      fr.protocol = protocol_auditor->audit_face(image, result.private_image, fr.face, {}, false);
+}
 
 AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Face>& faces,
                                        const std::vector<std::unique_ptr<detail::MethodTrackState>*>& states) const {
@@ -274,7 +286,10 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
     slot.push_back(result.faces.size());
     result.faces.push_back(std::move(fr));
   }
-  if (done.empty()) return result;
+  if (done.empty()) {
+    audit_masked(image, result);
+    return result;
+  }
 
   // The prediction (what an app publishes beside the face) sees the published pixels with the original's geometry.
   const auto t0 = std::chrono::steady_clock::now();
@@ -321,8 +336,11 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       fr.leakage = std::max(fr.leakage, ar.leakage);
       fr.audits.push_back(std::move(ar));
     }
+    fr.audited = true;
     fr.naturalness = check_naturalness(image, result.private_image, done[j], found);
+    fr.protocol = protocol_auditor->audit_face(image, result.private_image, done[j], fr.published_landmarks);
   }
+  audit_masked(image, result);
   const double audit = seconds_since(t1) / double(done.size());
   for (std::size_t j = 0; j < done.size(); ++j) result.faces[slot[j]].audit_seconds = audit;
   return result;

@@ -82,7 +82,7 @@ Json face_json(const FaceResult& f, bool embeddings) {
   j["audits"] = std::move(audits);
   j["leakage"] = num(f.leakage);
   const Naturalness& n = f.naturalness;
-  j["naturalness"] = rated && f.audit_seconds > 0.0
+  j["naturalness"] = rated && f.audited
                          ? Json{{"redetected", n.redetected},
                                 {"iou", num(n.iou)},
                                 {"expression_landmark_error", num(n.landmark_error)},
@@ -148,7 +148,32 @@ Json summary_body(const RunSummary& s) {
                         {"threshold", a.threshold}});
   }
   j["auditor_summaries"] = std::move(auditors);
-  j["target"] = {{"max_rank1", kTargetMaxRank1}, {"min_agreement", kTargetMinAgreement}, {"met", meets_target(s)}};
+  auto interval = [](const RateInterval& r) { return Json{{"value", r.value}, {"lo", r.lo}, {"hi", r.hi}}; };
+  j["agreement_interval"] = interval(s.agreement_interval);
+  j["second_agreement_interval"] = s.second_agreement < 0 ? Json(nullptr) : interval(s.second_agreement_interval);
+  Json protocols = Json::array();
+  for (const ProtocolAuditorSummary& p : s.protocols.results) {
+    Json variants = Json::array();
+    for (const VariantRates& v : p.variants)
+      variants.push_back({{"variant", v.variant}, {"rank1", interval(v.rank1)}, {"rank5", v.rank5}});
+    protocols.push_back({{"auditor", p.auditor},
+                         {"protocol", to_string(p.protocol)},
+                         {"faces", p.faces},
+                         {"gallery", p.gallery},
+                         {"chance", p.chance},
+                         {"worst_variant", p.worst_variant},
+                         {"worst_rank1", interval(p.worst_rank1)},
+                         {"verification_rate", p.verification_rate},
+                         {"threshold", p.threshold},
+                         {"variants", std::move(variants)}});
+  }
+  j["protocols"] = std::move(protocols);
+  j["target"] = {{"max_rank1", kTargetMaxRank1},
+                 {"rank1_protocol", s.protocols.results.empty() ? "photo (own crop)" : "face (worst crop variant)"},
+                 {"min_agreement", kTargetMinAgreement},
+                 {"min_second_agreement", kTargetMinSecondAgreement},
+                 {"max_masked_share", kTargetMaxMasked},
+                 {"met", meets_target(s)}};
   return j;
 }
 
@@ -156,9 +181,15 @@ Json summary_body(const RunSummary& s) {
 
 bool meets_target(const RunSummary& s) {
   if (s.faces - s.masked <= 0) return false;
-  for (const AuditorSummary& a : s.auditors)
-    if (a.rank1_private > kTargetMaxRank1) return false;
-  return s.agreement >= kTargetMinAgreement;
+  if (s.protocols.results.empty()) {
+    for (const AuditorSummary& a : s.auditors)
+      if (a.rank1_private > kTargetMaxRank1) return false;
+  } else {
+    for (const ProtocolAuditorSummary& p : s.protocols.results)
+      if (p.protocol == AuditProtocol::face && p.worst_rank1.value > kTargetMaxRank1) return false;
+  }
+  if (s.second_agreement >= 0 && s.second_agreement < kTargetMinSecondAgreement) return false;
+  return s.agreement >= kTargetMinAgreement && s.masked_share <= kTargetMaxMasked;
 }
 
 std::string analysis_json(const AnalysisResult& result, const PipelineInfo& info, const ReportOptions& options) {

@@ -79,7 +79,7 @@ TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector
   TemplateRender out;
   out.geometry = geometry(L, tpl.shape, st.shape, neutral);
   const std::vector<Point2f> cpL = mesh_.control_points(L), cpP = mesh_.control_points(out.geometry);
-  out.folded = mesh_.bad_triangles(cpL, 0.05) + mesh_.bad_triangles(cpP, 0.05);
+  out.folded = std::max(mesh_.folded_fraction(cpL), mesh_.folded_fraction(cpP));
 
   const Tensor4 X = mesh_.warp(canvas, cpL, cpP, S, S);
   Tensor4 A = mesh_.warp(tpl.texture, reference_control_, cpP, S, S);

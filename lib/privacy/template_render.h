@@ -33,7 +33,7 @@ struct TemplateRender {
   std::vector<Point2f> geometry;     ///< P, the published landmarks in canvas coordinates
   std::vector<float> blend;          ///< SxS alpha in [0, 1] (1: the rendered face, 0: the original canvas)
   std::vector<float> hull;           ///< SxS 0/1: inside the convex hull of both outlines
-  int folded = 0;                    ///< mesh triangles folded or degenerate in L or P (the caller masks the face)
+  double folded = 0.0;               ///< FaceMesh::folded_fraction of L or of P, the larger
 };
 
 class TemplateRenderer {

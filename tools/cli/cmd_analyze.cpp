@@ -156,7 +156,7 @@ std::string out_file(const AnalyzeArgs& a, const std::string& name) { return (fs
 
 void zero_timing(AnalysisResult& r) {
   r.seconds = 0;
-  for (FaceResult& f : r.faces) f.seconds = 0;
+  for (FaceResult& f : r.faces) f.seconds = f.audit_seconds = 0;
 }
 
 std::string faces_text(std::size_t n) { return fmt::format("{} face{}", n, n == 1 ? "" : "s"); }
@@ -398,12 +398,18 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
     const std::string path = out_file(a, "sweep_" + auditor + ".png");
     write_image(path, plot_sweep(points, auditor));
     plotted.push_back(path);
+    if (!base.second_expression_model.empty()) {
+      const std::string second = out_file(a, "sweep_" + auditor + "_independent.png");
+      write_image(second, plot_sweep(points, auditor, true));
+      plotted.push_back(second);
+    }
   }
 
   // A compact table: one row per point.
   std::string head = fmt::format("{:<10} {:>8} {:>7} {:>10} {:>10}", "method", "strength", "faces", "agreement",
                                  "second");
   for (const std::string& auditor : base.active_auditors()) head += fmt::format(" {:>14}", "R1 " + auditor);
+  head += "   (R1: face protocol, worst of 7 crops)";
   std::cout << head << "\n";
   for (const SweepPoint& p : points) {
     std::string row = fmt::format("{:<10} {:>8.2f} {:>7} {:>9.1f}% {:>10}", p.method, p.strength,
@@ -415,6 +421,9 @@ int run_sweep(const AnalyzeArgs& a, const PipelineOptions& base, ExpandedInputs&
       std::string cell = "-";
       for (const AuditorSummary& s : p.summary.auditors)
         if (s.auditor == auditor) cell = fmt::format("{:.1f}%", 100 * s.rank1_private);
+      for (const ProtocolAuditorSummary& r : p.summary.protocols.results)
+        if (r.auditor == auditor && r.protocol == AuditProtocol::face)
+          cell = fmt::format("{:.1f}%", 100 * r.worst_rank1.value);
       row += fmt::format(" {:>14}", cell);
     }
     std::cout << row << (meets_target(p.summary) ? "  target met" : "") << "\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ferguard/audit/naturalness.h"
+#include "ferguard/audit/protocols.h"
 #include "ferguard/face/face_types.h"
 #include "ferguard/model/recognizer.h"
 
@@ -41,6 +42,9 @@ struct FaceRecord {
   double audit_seconds = 0.0;              ///< time spent auditing it
   bool has_naturalness = false;            ///< the naturalness checks ran
   Naturalness naturalness;
+  /// The protocol audit's embeddings (face / photo / context floor at every crop variant); empty auditors when it
+  /// did not run. A masked face with landmarks carries its gallery side.
+  FaceProtocolAudit protocol;
 };
 
 /// One auditor over a run.
@@ -72,6 +76,11 @@ struct RunSummary {
   double masked_share = 0.0;      ///< masked / faces
   /// Agreement counting a masked face as a disagreement (masked faces publish no expression).
   double agreement_all = 0.0, second_agreement_all = -1.0;
+  /// 95 % bootstrap intervals of agreement_all and second_agreement_all (over all faces).
+  RateInterval agreement_interval, second_agreement_interval;
+  /// The protocol audit (empty results when it did not run): per auditor the face protocol (the headline), the
+  /// photo protocol and the context floor, each at the worst crop variant.
+  ProtocolSummary protocols;
 };
 
 /// Summarises privatized faces (masked faces are counted, not rated). Throws InvalidArgument when the faces do not

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ferguard/face/face_geometry.h"
 #include "ferguard/face/face_types.h"
 #include "ferguard/model/recognizer.h"
 #include "ferguard/types.h"
@@ -16,12 +17,10 @@ namespace ferguard {
 
 // ---- Face hull and masking ---------------------------------------------------------------------------------
 
-/// How far above the brows face_hull reaches, in inter-ocular distances (eye centre to eye centre).
-constexpr float kForeheadRise = 0.6f;
 
 /// Convex hull (image pixels) of the union of several 68-point landmark sets (iBUG order), each extended by its
-/// forehead: the brow points 17-26 moved up, along the face's vertical axis (mouth centre -> mid-point of the eye
-/// centres), by kForeheadRise x the inter-ocular distance. Every landmark of every set lies inside. Pass the
+/// forehead: its face_outline (the brows raised by kForeheadRise x the
+/// inter-ocular distance along the face's vertical axis). Every landmark of every set lies inside. Pass the
 /// original and the published landmarks so that both outlines are covered. Throws InvalidArgument for no sets or
 /// a set that is not 68 finite points.
 std::vector<Point2f> face_hull(const std::vector<std::vector<Point2f>>& landmark_sets);

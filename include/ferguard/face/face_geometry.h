@@ -45,8 +45,11 @@ Point2f group_centroid(const std::vector<Point2f>& landmarks, LandmarkGroup grou
 /// Distance between the two eye centres. Throws InvalidArgument unless there are 68 landmarks.
 float inter_ocular(const std::vector<Point2f>& landmarks);
 
+/// How far face_outline reaches above the brows, in inter-ocular distances (eye centre to eye centre).
+inline constexpr float kForeheadRise = 0.6f;
+
 /// The face's outline as a closed polygon: the jaw (landmarks 0-16), then the brows (26 down to 17) raised along the
-/// face's vertical axis (mouth centre -> eye centres) by 0.6 x the inter-ocular distance, to cover the forehead.
+/// face's vertical axis (mouth centre -> eye centres) by kForeheadRise x the inter-ocular distance (the forehead).
 /// Throws InvalidArgument unless there are 68 finite landmarks.
 std::vector<Point2f> face_outline(const std::vector<Point2f>& landmarks);
 
@@ -75,6 +78,10 @@ class FaceMesh {
   /// Triangles of `control_points` whose orientation differs from the reference's, or whose area is below
   /// `min_area` squared pixels (degenerate).
   int bad_triangles(const std::vector<Point2f>& control_points, double min_area = 0.5) const;
+  /// The area of the folded triangles (orientation opposite to the reference's) as a fraction of the area of all
+  /// triangles that touch the face (frame-only triangles left out). 0 for a face like the reference; a turned head
+  /// folds a few thin triangles along the jaw, the nose and the lips.
+  double folded_fraction(const std::vector<Point2f>& control_points) const;
   /// Piecewise-affine warp of `src` (1xCxHxW), whose face has control points `from`, to an image of out_h x out_w in
   /// which the face has control points `to`: each output pixel inside a triangle of `to` is read from the same
   /// triangle of `from` (bilinear; outside `src` its border is repeated). Output pixels outside every triangle take

@@ -11,6 +11,7 @@
 
 #include "ferguard/audit/leakage.h"
 #include "ferguard/audit/naturalness.h"
+#include "ferguard/audit/protocols.h"
 #include "ferguard/face/face_types.h"
 #include "ferguard/model/face_detector.h"
 #include "ferguard/model/recognizer.h"
@@ -104,7 +105,10 @@ struct FaceResult {
   ExpressionScores second_expression, second_original_expression;
   std::vector<AuditResult> audits;        ///< one per auditor
   float leakage = 0.0f;                   ///< the face's leakage: the largest AuditResult::leakage (worst auditor)
+  bool audited = false;                   ///< the audit ran on this face (PipelineOptions::audit, published faces)
   Naturalness naturalness;                ///< re-detection, expression landmarks, colourfulness (audit)
+  /// The protocol audit's embeddings of this face (audit; a masked face with landmarks carries its gallery side).
+  FaceProtocolAudit protocol;
   double seconds = 0.0;                   ///< time spent privatizing this face and predicting its expression
   double audit_seconds = 0.0;             ///< time spent auditing it (its share of the image's audit)
 

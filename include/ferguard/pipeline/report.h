@@ -19,10 +19,15 @@ inline constexpr const char* kVideoAnalysisSchema = "ferguard.video/2";
 inline constexpr const char* kSummarySchema = "ferguard.summary/2";
 inline constexpr const char* kSweepSchema = "ferguard.sweep/2";
 
-/// The target: rank-1 re-identification at most this for every auditor ...
+/// The product's target: rank-1 re-identification at most this for every auditor (the `face` protocol at its worst
+/// crop variant when the protocol audit ran, else the plain same-photo audit) ...
 inline constexpr double kTargetMaxRank1 = 0.15;
-/// ... while ferguard's expression model agrees with itself on the original face at least this often.
+/// ... while ferguard's expression model agrees with itself on the original face at least this often ...
 inline constexpr double kTargetMinAgreement = 0.85;
+/// ... the independent expression model at least this often (when it ran) ...
+inline constexpr double kTargetMinSecondAgreement = 0.65;
+/// ... and at most this share of the faces is masked.
+inline constexpr double kTargetMaxMasked = 0.05;
 
 /// What goes into an analysis report beside the result.
 struct ReportOptions {
@@ -36,8 +41,9 @@ struct ReportOptions {
 /// order and number formatting. Embeddings only with options.embeddings.
 std::string analysis_json(const AnalysisResult& result, const PipelineInfo& info, const ReportOptions& options = {});
 
-/// Whether the run meets the target: at least one privatized face, rank1_private <= kTargetMaxRank1 for every
-/// auditor and agreement >= kTargetMinAgreement.
+/// Whether the run meets the target: at least one privatized face; for every auditor rank-1 <= kTargetMaxRank1 (the
+/// face protocol's worst variant when the protocol audit ran, else rank1_private); agreement >= kTargetMinAgreement;
+/// the independent model's agreement >= kTargetMinSecondAgreement when it ran; masked share <= kTargetMaxMasked.
 bool meets_target(const RunSummary& summary);
 
 /// The run summary as pretty-printed JSON (schema kSummarySchema).
@@ -72,10 +78,11 @@ struct SweepPoint {
 /// The sweep as pretty-printed JSON (schema kSweepSchema): one entry per point, in order.
 std::string sweep_json(const std::vector<SweepPoint>& points, const PipelineInfo& info);
 
-/// An 800x600 RGB plot: x = expression agreement (ferguard's model), y = rank-1 re-identification under `auditor`;
+/// An 800x600 RGB plot: x = expression agreement (ferguard's model, or the independent one when `independent`), y =
+/// rank-1 re-identification under `auditor` (the face protocol at its worst crop when the protocol audit ran);
 /// one polyline with markers per method (points in the given order), a legend, axes with ticks, and the target
 /// region shaded. Points without that auditor are skipped. Throws InvalidArgument when no point has the auditor.
-Image plot_sweep(const std::vector<SweepPoint>& points, const std::string& auditor);
+Image plot_sweep(const std::vector<SweepPoint>& points, const std::string& auditor, bool independent = false);
 
 /// Streams the analyses of a video's frames into one JSON document (schema kVideoAnalysisSchema): a header, then a
 /// "frames" array with one compact line per frame, so memory stays flat. The file is written under a temporary

@@ -173,7 +173,7 @@ TEST_F(TemplateRenderTest, StrengthZeroLeavesTheCanvas) {
   for (std::size_t i = 0; i < canvas_.vector().size(); ++i)
     worst = std::max(worst, double(std::abs(out.published.vector()[i] - canvas_.vector()[i])));
   EXPECT_LT(worst, 1e-4);
-  EXPECT_EQ(out.folded, 0);
+  EXPECT_EQ(out.folded, 0.0);
   for (int k = 0; k < kNumFaceLandmarks; ++k) EXPECT_FLOAT_EQ(out.geometry[k].x, landmarks_[k].x);
 }
 
