@@ -20,6 +20,13 @@ struct Compensator::Impl {
   CompensatorTuning tuning;
 
   at::Tensor high(const at::Tensor& t) const { return t - canvas_to_at(splitter.lowpass(at_to_canvas(t))); }
+  // A small Gaussian (sigma 1 pixel) on each channel: the change is shading of the expression's edges, not pixel
+  // noise. Symmetric, so it is its own adjoint in the step below.
+  at::Tensor smooth(const at::Tensor& t) const {
+    const at::Tensor g = at::exp(-at::pow(at::arange(-2, 3, at::kFloat), 2) / 2.0);
+    const at::Tensor k = (g.view({5, 1}) * g.view({1, 5})) / (g.sum() * g.sum());
+    return at::conv2d(t, k.view({1, 1, 5, 5}).repeat({3, 1, 1, 1}), {}, 1, 2, 1, 3);
+  }
 };
 
 Compensator::Compensator(std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
@@ -40,7 +47,8 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
   ScopedTorchThreads threads(im.threads);
   const DifferentiableModel& model = *im.expression;
   const int side = s.w;
-  const CropSpec spec0 = model.crop(original_landmarks), spec = model.crop(published_landmarks);
+  // Both distributions are read where ferguard reads the published face: at the original's crop.
+  const CropSpec spec0 = model.crop(original_landmarks), spec = spec0;
 
   at::Tensor p0, logp0;
   {
@@ -77,11 +85,11 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
     const at::Tensor objective = kl + im.tuning.top_weight * at::relu(im.tuning.top_margin - gap);
     const at::Tensor grad = torch::autograd::grad({objective}, {x})[0];
     // A normalised step of u along -m * P(g), then u scaled back into the RMS budget over the region.
-    const at::Tensor gu = m * im.high(grad);
+    const at::Tensor gu = m * im.smooth(im.high(grad));
     const float n = gu.square().mean().sqrt().item<float>() / std::sqrt(area);
     if (!(n > 0.0f)) break;
     u = u - gu * (budget / n);
-    d = im.high(m * u);
+    d = im.high(im.smooth(m * u));
     const float r = d.square().mean().sqrt().item<float>() / std::sqrt(area);
     if (r > budget) {
       u = u * (budget / r);

@@ -73,12 +73,16 @@ class TemplateMethod final : public FacePrivatizer {
                                 100 * r.folded, 100 * kMaxFolded);
       return out;
     }
-    Tensor4 published = std::move(r.published);
-    if (compensator_ && st.compensate > 0.0f)
-      published = compensator_->run(job.x0, job.landmarks, published, r.geometry, r.blend, st.compensate,
-                                    settings_.compensation_steps)
-                      .canvas;
-    out.candidates.push_back(std::move(published));
+    // The rendered face first (the most natural); the compensated one when the compensator had something to
+    // restore. The pipeline publishes the first whose top class, under ferguard's own model in the published form,
+    // is the original's.
+    out.candidates.push_back(r.published);
+    if (compensator_ && st.compensate > 0.0f) {
+      Compensation c = compensator_->run(job.x0, job.landmarks, r.published, r.geometry, r.blend, st.compensate,
+                                         settings_.compensation_steps);
+      if (c.steps > 0) out.candidates.push_back(std::move(c.canvas));
+    }
+    out.check_label = true;
     out.alpha = std::move(r.blend);
     out.geometry = std::move(r.geometry);
     out.template_donors = tpl.donors;

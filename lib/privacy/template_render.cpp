@@ -26,6 +26,26 @@ std::vector<Point2f> place(const std::vector<Point2f>& shape, const std::vector<
   return fit_similarity(placement_points(shape), placement_points(landmarks)).apply(shape);
 }
 
+// The least-squares affine map of `from` onto `to` (same size, >= 3 points), applied to `from`: the template group's
+// shape carried into the person's group's frame (position, size, aspect, tilt: the expression's coarse form).
+std::vector<Point2f> affine_fit(const std::vector<Point2f>& from, const std::vector<Point2f>& to) {
+  cv::Mat A(int(from.size()), 3, CV_64F), B(int(from.size()), 2, CV_64F);
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    A.at<double>(int(i), 0) = from[i].x;
+    A.at<double>(int(i), 1) = from[i].y;
+    A.at<double>(int(i), 2) = 1.0;
+    B.at<double>(int(i), 0) = to[i].x;
+    B.at<double>(int(i), 1) = to[i].y;
+  }
+  cv::Mat X;
+  cv::solve(A, B, X, cv::DECOMP_SVD);
+  std::vector<Point2f> out;
+  for (const Point2f& p : from)
+    out.push_back({float(X.at<double>(0, 0) * p.x + X.at<double>(1, 0) * p.y + X.at<double>(2, 0)),
+                   float(X.at<double>(0, 1) * p.x + X.at<double>(1, 1) * p.y + X.at<double>(2, 1))});
+  return out;
+}
+
 cv::Mat plane(const Tensor4& t, int c) {
   return cv::Mat(t.shape().h, t.shape().w, CV_32F, const_cast<float*>(t.plane(0, c)));
 }
@@ -57,7 +77,14 @@ std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, c
     for (int i = g.begin; i < g.end; ++i) P[i] = {L[i].x + s * (T[i].x - L[i].x), L[i].y + s * (T[i].y - L[i].y)};
   for (const LandmarkGroup& g : kExpressionGroups) {
     const Point2f cl = group_centroid(L, g), ct = group_centroid(T, g);
-    for (int i = g.begin; i < g.end; ++i) P[i] = {L[i].x + s * (ct.x - cl.x), L[i].y + s * (ct.y - cl.y)};
+    // The person's own detail of the group's shape (what an affine map of the template's group does not explain)
+    // is identity; the affine part (size, aspect, tilt) and the position carry the expression.
+    const std::vector<Point2f> Lg(L.begin() + g.begin, L.begin() + g.end), Tg(T.begin() + g.begin, T.begin() + g.end);
+    const std::vector<Point2f> A = affine_fit(Tg, Lg);
+    for (int i = g.begin; i < g.end; ++i) {
+      const Point2f& a = A[i - g.begin];
+      P[i] = {L[i].x + s * (ct.x - cl.x + a.x - L[i].x), L[i].y + s * (ct.y - cl.y + a.y - L[i].y)};
+    }
   }
   // The chin follows the mouth's opening (inner lips 62 -> 66) beyond the template's, so an open jaw stays open.
   const float ox = (L[66].x - L[62].x) - (T[66].x - T[62].x), oy = (L[66].y - L[62].y) - (T[66].y - T[62].y);
