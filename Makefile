@@ -61,6 +61,7 @@ bench: build
 	$(BUILD)/bin/bench_faceapi
 	$(BUILD)/bin/bench_graph_models
 	$(BUILD)/bin/bench_pipeline
+	$(BUILD)/bin/bench_video
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
-// The main job per face on one core: Pipeline::analyze on the committed sample photo (3 faces, 1920x1280), for
-// ferguard at its default and fast presets against its peers in the same run: `none` (detection, landmarks,
-// expression models and auditors only: the floor every method pays) and the blur baseline.
+// The main job per face on one core: Pipeline::analyze on the committed sample photo (3 faces, 1920x1280), for each
+// method against its peers in the same run. `publish`: what an app pays (privatize + predict, --no-audit), with
+// `none` (detection, landmarks and ferguard's expression model: the floor every method pays) as the peer; `audit`:
+// the same with the audit (auditors at every protocol and crop, the independent model, naturalness).
 //
 //   build/bin/bench_pipeline --benchmark_min_time=1   (README, "Speed of the main job")
 #include <benchmark/benchmark.h>
@@ -21,9 +22,10 @@ const std::string kSample = std::string(FERGUARD_SOURCE_DIR) + "/tests/data/gold
 PipelineOptions options_for(const std::string& name) {
   PipelineOptions o;
   o.threads = 1;
-  if (name == "none") o.method = PrivacyMethod::none;
-  if (name == "blur") o.method = PrivacyMethod::blur;
-  if (name == "ferguard_fast") o.apply_preset("fast");
+  o.audit = name.find("audit") != std::string::npos;
+  const std::string method = name.substr(0, name.find('_'));
+  o.method = parse_privacy_method(method);
+  if (name.find("fast") != std::string::npos) o.apply_preset("fast");
   return o;
 }
 
@@ -43,10 +45,15 @@ void BM_Analyze(benchmark::State& state, const std::string& name) {
   state.counters["faces"] = double(faces) / double(state.iterations());
 }
 
-BENCHMARK_CAPTURE(BM_Analyze, none, std::string("none"))->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Analyze, blur, std::string("blur"))->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Analyze, ferguard_fast, std::string("ferguard_fast"))->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Analyze, ferguard_default, std::string("ferguard_default"))->Unit(benchmark::kMillisecond)->UseRealTime();
+#define FERGUARD_BENCH_CASE(name) \
+  BENCHMARK_CAPTURE(BM_Analyze, name, std::string(#name))->Unit(benchmark::kMillisecond)->UseRealTime()
+FERGUARD_BENCH_CASE(none_publish);
+FERGUARD_BENCH_CASE(blur_publish);
+FERGUARD_BENCH_CASE(template_publish);
+FERGUARD_BENCH_CASE(adversarial_fast_publish);
+FERGUARD_BENCH_CASE(adversarial_publish);
+FERGUARD_BENCH_CASE(none_audit);
+FERGUARD_BENCH_CASE(template_audit);
 
 }  // namespace
 

@@ -216,7 +216,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
     job.seed = options.seed;
     const detail::Canvas& canvas = job.canvas;
 
-    if (strengths.max() <= 0.0f) {  // strength 0 leaves the face as it is, whatever the method
+    if (strengths.max() <= 0.0f || options.method == PrivacyMethod::none) {  // unchanged: strength 0, or no method
       fr.published_landmarks = faces[i].landmarks;
     } else {
       detail::FaceChange change;

@@ -11,6 +11,7 @@
 #include "ferguard/model/face_analyzer.h"
 #include "ferguard/model/recognizer.h"
 #include "ferguard/pipeline/pipeline.h"
+#include "ferguard/privacy/template_bank.h"
 #include "model/differentiable.h"
 #include "privacy/adversarial.h"
 #include "privacy/face_region.h"
@@ -187,6 +188,93 @@ TEST(Pipeline, AdversarialChangesOnlyFacesDeterministicallyAndAuditsThem) {
   const PipelineInfo info = p.info();
   EXPECT_EQ(info.controllers, (std::vector<std::string>{"faceapi", "mobileface"}));
   EXPECT_EQ(info.auditors, (std::vector<std::string>{"faceres"}));
+}
+
+// Privacy fails closed: a method that changed a face too little publishes it masked, never as it was. The adversarial
+// method with no steps can only offer its first iterate (the unchanged face): every face is masked.
+TEST(Pipeline, AFaceThatDidNotChangeIsMaskedNotPublished) {
+  REQUIRE_MODELS();
+  PipelineOptions o = quick(PrivacyMethod::adversarial);
+  o.steps = 0;
+  o.compensation_steps = 0;
+  const AnalysisResult r = Pipeline(o).analyze(sample());
+  ASSERT_EQ(r.faces.size(), 3u);
+  for (const FaceResult& f : r.faces) {
+    EXPECT_EQ(f.status, FaceStatus::masked);
+    EXPECT_NE(f.reason.find("changed too little"), std::string::npos) << f.reason;
+    const int cx = int(f.face.box.x + f.face.box.width / 2), cy = int(f.face.box.y + f.face.box.height / 2);
+    EXPECT_EQ(r.private_image.at(cy, cx, 1), 128);
+  }
+}
+
+bool bank_present() { return fs::exists(resolve_template_bank()); }
+
+// The default method on a sample photo that is itself among the bank's donors: its own donors are left out.
+TEST(Pipeline, TemplateReplacesFacesFromOtherPhotosOnlyAndAuditsEveryProtocol) {
+  REQUIRE_MODELS();
+  if (!bank_present()) GTEST_SKIP() << "template bank absent: make builds it";
+  const Image photo = read_image(std::string(FERGUARD_SOURCE_DIR) + "/assets/faceapi/samples/sample1.jpg");
+  const TemplateBank bank = TemplateBank::load(resolve_template_bank());
+  int own = 0;
+  for (const TemplateDonor& d : bank.donors()) own += d.photo == photo_hash(photo);
+  ASSERT_GT(own, 0) << "the sample bank holds this photo's faces";
+  PipelineOptions o;
+  o.compensation_steps = 1;
+  const Pipeline p(o);
+  const AnalysisResult a = p.analyze(photo);
+  EXPECT_EQ(p.analyze(photo).private_image.pixels(), a.private_image.pixels());  // same options, same bytes
+  ASSERT_EQ(a.faces.size(), 3u);
+  EXPECT_EQ(p.info().auditors, (std::vector<std::string>{"faceapi", "faceres", "mobileface"}));
+  EXPECT_TRUE(p.info().controllers.empty());
+  for (const FaceResult& f : a.faces) {
+    ASSERT_EQ(f.status, FaceStatus::privatized) << f.reason;
+    EXPECT_GE(f.template_people, bank.k());
+    EXPECT_LE(f.template_donors, int(bank.donors().size()) - own);  // never its own photo's donors
+    EXPECT_GE(f.change, 2.0f);
+    ASSERT_EQ(f.published_landmarks.size(), std::size_t(kNumFaceLandmarks));
+    EXPECT_EQ(f.audits.size(), 3u);
+    ASSERT_EQ(f.protocol.auditors.size(), 3u);
+    EXPECT_EQ(f.protocol.protocols.size(), 3u);
+    EXPECT_TRUE(f.audited);
+    EXPECT_GT(f.naturalness.original_colourfulness, 0.0f);
+  }
+  // Far from every face nothing changed.
+  for (int y = photo.height() - 100; y < photo.height(); y += 7)
+    for (int x = 0; x < photo.width(); x += 11) ASSERT_EQ(a.private_image.at(y, x, 1), photo.at(y, x, 1));
+  // A privatize-only pipeline publishes the same pixels without the audit.
+  o.audit = false;
+  const AnalysisResult b = Pipeline(o).analyze(photo);
+  EXPECT_EQ(b.private_image.pixels(), a.private_image.pixels());
+  for (const FaceResult& f : b.faces) {
+    EXPECT_TRUE(f.audits.empty());
+    EXPECT_FALSE(f.audited);
+    EXPECT_EQ(f.expression.probs, a.faces[&f - &b.faces[0]].expression.probs);
+  }
+}
+
+TEST(Pipeline, TemplateMethodNeedsABank) {
+  REQUIRE_MODELS();
+  PipelineOptions o;
+  o.template_bank = "/nonexistent/bank.fgtb";
+  EXPECT_THROW(Pipeline{o}, ModelError);
+}
+
+TEST(VideoAnalyzer, TemplateTrackKeepsItsTemplateAndAStillClipDoesNotFlicker) {
+  REQUIRE_MODELS();
+  if (!bank_present()) GTEST_SKIP() << "template bank absent: make builds it";
+  PipelineOptions o;
+  o.audit = false;
+  o.compensation_steps = 1;
+  const Pipeline p(o);
+  VideoAnalyzer v(p);
+  const AnalysisResult f0 = v.next(sample());
+  const AnalysisResult f1 = v.next(sample());
+  ASSERT_EQ(f0.faces.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(f1.faces[i].template_donors, f0.faces[i].template_donors);
+    EXPECT_EQ(f1.faces[i].template_people, f0.faces[i].template_people);
+  }
+  EXPECT_EQ(f1.private_image.pixels(), f0.private_image.pixels());  // flicker 0 on a still clip
 }
 
 // The privatizer on one real face's canvas.

@@ -69,7 +69,7 @@ TEST(AnalysisJson, HasTheSchemaFields) {
   ReportOptions o;
   o.input = "a.jpg";
   const Json j = Json::parse(analysis_json(make_result(), make_info(), o));
-  EXPECT_EQ(j["schema"], "ferguard.analysis/1");
+  EXPECT_EQ(j["schema"], "ferguard.analysis/2");
   EXPECT_EQ(j["ferguard_version"], FERGUARD_VERSION_STRING);
   EXPECT_EQ(j["input"], "a.jpg");
   EXPECT_FALSE(j.contains("frame"));
@@ -149,6 +149,8 @@ RunSummary make_summary(double rank1, double agreement) {
   s.masked = 1;
   s.agreement = agreement;
   s.second_agreement = 0.75;
+  s.agreement_interval = {agreement, agreement - 0.2, agreement};
+  s.second_agreement_interval = {0.75, 0.5, 0.9};
   s.mean_kl = 0.125;
   s.seconds_per_face = 0.5;
   AuditorSummary a;
@@ -167,7 +169,7 @@ RunSummary make_summary(double rank1, double agreement) {
 
 TEST(SummaryJson, FieldsAndTarget) {
   const Json j = Json::parse(summary_json(make_summary(1.0 / 11, 0.9), make_info()));
-  EXPECT_EQ(j["schema"], "ferguard.summary/1");
+  EXPECT_EQ(j["schema"], "ferguard.summary/2");
   EXPECT_EQ(j["faces"], 12);
   EXPECT_EQ(j["masked"], 1);
   EXPECT_EQ(j["privatized"], 11);
@@ -184,13 +186,40 @@ TEST(SummaryJson, FieldsAndTarget) {
   EXPECT_FALSE(meets_target(RunSummary{}));
 }
 
+TEST(SummaryJson, TargetUsesTheFaceProtocolTheIndependentModelAndMaskedShare) {
+  EXPECT_TRUE(meets_target(make_summary(0.0, 0.9)));
+  RunSummary masked = make_summary(0.0, 0.9);
+  masked.masked_share = 0.08;  // more than 5 % masked
+  EXPECT_FALSE(meets_target(masked));
+  RunSummary weak = make_summary(0.0, 0.9);
+  weak.second_agreement = 0.6;  // the independent model below 65 %
+  EXPECT_FALSE(meets_target(weak));
+  // With the protocol audit, the face protocol's worst crop decides, not the same-photo own-crop rank-1.
+  RunSummary p = make_summary(0.0, 0.9);
+  ProtocolAuditorSummary face;
+  face.auditor = "faceres";
+  face.protocol = AuditProtocol::face;
+  face.worst_rank1 = {0.2, 0.1, 0.4};
+  face.worst_variant = "1.25x";
+  p.protocols.results = {face};
+  EXPECT_FALSE(meets_target(p));
+  p.protocols.results[0].worst_rank1 = {0.1, 0.0, 0.3};
+  p.auditors[0].rank1_private = 0.9;  // the own-crop photo figure no longer decides
+  EXPECT_TRUE(meets_target(p));
+  const Json j = Json::parse(summary_json(p, make_info()));
+  EXPECT_EQ(j["protocols"][0]["worst_variant"], "1.25x");
+  EXPECT_DOUBLE_EQ(j["protocols"][0]["worst_rank1"]["hi"].get<double>(), 0.3);
+  EXPECT_EQ(j["target"]["rank1_protocol"], "face (worst crop variant)");
+  EXPECT_NE(format_summary(p, make_info()).find("face (headline)"), std::string::npos);
+}
+
 TEST(FormatSummary, TableAndVerdict) {
   const std::string met = format_summary(make_summary(1.0 / 11, 0.9), make_info());
-  EXPECT_NE(met.find("R1 private"), std::string::npos);
+  EXPECT_NE(met.find("R1 own crop"), std::string::npos);
   EXPECT_NE(met.find("faceres"), std::string::npos);
   EXPECT_NE(met.find("9.1%"), std::string::npos);   // chance and rank-1
   EXPECT_NE(met.find("90.0%"), std::string::npos);  // agreement
-  EXPECT_NE(met.find("emotion (independent) 75.0%"), std::string::npos);
+  EXPECT_NE(met.find("emotion (independent) 75.0% [50-90]"), std::string::npos);
   EXPECT_NE(met.find("TARGET MET"), std::string::npos);
   const std::string not_met = format_summary(make_summary(0.5, 0.9), make_info());
   EXPECT_NE(not_met.find("TARGET NOT MET"), std::string::npos);
@@ -241,7 +270,7 @@ std::vector<SweepPoint> make_sweep() {
 
 TEST(Sweep, JsonListsEveryPoint) {
   const Json j = Json::parse(sweep_json(make_sweep(), make_info()));
-  EXPECT_EQ(j["schema"], "ferguard.sweep/1");
+  EXPECT_EQ(j["schema"], "ferguard.sweep/2");
   EXPECT_FALSE(j.contains("method"));
   ASSERT_EQ(j["points"].size(), 6u);
   EXPECT_EQ(j["points"][4]["method"], "ferguard");
@@ -285,7 +314,7 @@ TEST(VideoReport, StreamsOneDocumentAndLeavesNothingOnAbandon) {
   std::stringstream text;
   text << in.rdbuf();
   const Json j = Json::parse(text.str());
-  EXPECT_EQ(j["schema"], "ferguard.video/1");
+  EXPECT_EQ(j["schema"], "ferguard.video/2");
   EXPECT_EQ(j["input"], "v.mp4");
   EXPECT_DOUBLE_EQ(j["video"]["fps"].get<double>(), 25.0);
   ASSERT_EQ(j["frames"].size(), 3u);

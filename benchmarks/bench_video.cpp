@@ -1,0 +1,107 @@
+// Video with the default (template) method, what an app publishes (no audit), on two threads: frames per second on
+// the test clip (face-api's sample1 scaled to 640x480 with a slow pan and zoom, 150 frames, made here), against the
+// `none` method (detection, landmarks and prediction only) in the same run; and the flicker on a clip of one still
+// frame repeated: mean absolute frame-to-frame change inside the faces, grey levels.
+//
+//   build/bin/bench_video
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <opencv2/imgproc.hpp>
+
+#include "ferguard/ferguard.h"
+
+namespace {
+
+using namespace ferguard;
+
+const std::string kSample = std::string(FERGUARD_SOURCE_DIR) + "/tests/data/golden/faceapi/pixels/sample1.png";
+constexpr int kFrames = 150;
+
+// Frame i of the clip: a window of the photo that zooms from 100 % to 85 % of the photo's height and pans across it.
+Image clip_frame(const Image& photo, int i) {
+  const double t = double(i) / (kFrames - 1);
+  const double h = photo.height() * (1.0 - 0.15 * t), w = h * 640.0 / 480.0;
+  const double x = (photo.width() - w) * (0.3 + 0.4 * t), y = (photo.height() - h) * 0.5;
+  const cv::Mat src(photo.height(), photo.width(), CV_8UC3, const_cast<std::uint8_t*>(photo.data()));
+  cv::Mat out;
+  cv::resize(src(cv::Rect(int(x), int(y), int(w), int(h))), out, cv::Size(640, 480), 0, 0, cv::INTER_AREA);
+  return Image(480, 640, 3, std::vector<std::uint8_t>(out.data, out.data + out.total() * 3));
+}
+
+const std::vector<Image>& clip() {
+  static const std::vector<Image> frames = [] {
+    const Image photo = read_image(kSample);
+    std::vector<Image> f;
+    for (int i = 0; i < kFrames; ++i) f.push_back(clip_frame(photo, i));
+    return f;
+  }();
+  return frames;
+}
+
+const Pipeline& pipeline(PrivacyMethod m) {
+  static std::map<PrivacyMethod, std::unique_ptr<Pipeline>> p;
+  auto& q = p[m];
+  if (!q) {
+    PipelineOptions o;
+    o.method = m;
+    o.threads = 2;
+    o.audit = false;
+    q = std::make_unique<Pipeline>(o);
+  }
+  return *q;
+}
+
+bool models_present() {
+  return std::filesystem::exists(std::filesystem::path(resolve_graph_models_dir()) / "emotion.json");
+}
+
+void BM_Clip(benchmark::State& state, PrivacyMethod m) {
+  if (!models_present()) return state.SkipWithError("models absent: run scripts/fetch_models.sh");
+  const Pipeline& p = pipeline(m);
+  const auto& frames = clip();
+  std::size_t n = 0;
+  for (auto _ : state) {
+    VideoAnalyzer v(p);
+    for (const Image& f : frames) benchmark::DoNotOptimize(v.next(f).faces.size());
+    n += frames.size();
+  }
+  state.counters["frames_per_s"] = benchmark::Counter(double(n), benchmark::Counter::kIsRate);
+}
+
+void BM_StillFlicker(benchmark::State& state) {
+  if (!models_present()) return state.SkipWithError("models absent: run scripts/fetch_models.sh");
+  const Pipeline& p = pipeline(PrivacyMethod::face_template);
+  const Image frame = clip().front();
+  double change = 0.0;
+  for (auto _ : state) {
+    VideoAnalyzer v(p);
+    AnalysisResult prev = v.next(frame);
+    double sum = 0.0;
+    std::size_t count = 0;
+    for (int i = 1; i < 30; ++i) {
+      AnalysisResult cur = v.next(frame);
+      for (const FaceResult& f : cur.faces) {
+        const FaceBox& b = f.face.box;
+        for (int y = std::max(0, int(b.y)); y < std::min(frame.height(), int(b.y + b.height)); ++y)
+          for (int x = std::max(0, int(b.x)); x < std::min(frame.width(), int(b.x + b.width)); ++x)
+            for (int c = 0; c < 3; ++c, ++count)
+              sum += std::abs(int(cur.private_image.at(y, x, c)) - int(prev.private_image.at(y, x, c)));
+      }
+      prev = std::move(cur);
+    }
+    change = count > 0 ? sum / double(count) : 0.0;
+  }
+  state.counters["flicker_grey_levels"] = change;
+}
+
+BENCHMARK_CAPTURE(BM_Clip, none, PrivacyMethod::none)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+BENCHMARK_CAPTURE(BM_Clip, template, PrivacyMethod::face_template)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_StillFlicker)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();
