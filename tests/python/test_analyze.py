@@ -50,7 +50,7 @@ def test_folder_outputs_and_schema(cli, tmp_path, small_sample):
         assert ferguard.read_image(str(out / f"{stem}.private.png")).shape == shape
         assert ferguard.read_image(str(out / f"{stem}.annotated.png")).shape == shape
     report = json.loads((out / "people.json").read_text())
-    assert report["schema"] == "ferguard.analysis/1"
+    assert report["schema"] == "ferguard.analysis/2"
     assert report["input"] == "people.png"
     assert report["image"] == {"width": 960, "height": 640}
     assert report["method"] == "blur" and report["auditors"] == ["faceres"]
@@ -64,10 +64,10 @@ def test_folder_outputs_and_schema(cli, tmp_path, small_sample):
             assert "original_embedding" not in face["audits"][0]
     assert json.loads((out / "empty.json").read_text())["faces"] == []
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["schema"] == "ferguard.summary/1"
+    assert summary["schema"] == "ferguard.summary/2"
     assert summary["faces"] == 3 and summary["errors"] == []
     assert [a["auditor"] for a in summary["auditor_summaries"]] == ["faceres"]
-    assert "TARGET" in r.stdout and "R1 private" in r.stdout
+    assert "TARGET" in r.stdout and "face (headline)" in r.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"{s}.{k}" for s in ("people", "empty") for k in ("private.png", "annotated.png", "json")) + ["summary.json"]
     assert leftovers(tmp_path) == []
@@ -123,15 +123,15 @@ def test_same_options_same_bytes(cli, tmp_path, small_sample):
         assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes(), name
 
 
-def test_ferguard_method_is_deterministic(cli, tmp_path, small_sample):
+def test_adversarial_method_is_deterministic(cli, tmp_path, small_sample):
     ferguard.write_image(str(tmp_path / "p.png"), np.ascontiguousarray(small_sample[::2, ::2]))
-    args = ["--preset", "fast", "--auditors", "faceres", "--second-expression-model", "", "--threads", "2",
-            "--no-timing", "--quiet", "--seed", "5"]
+    args = ["--method", "ferguard", "--preset", "fast", "--auditors", "faceres", "--second-expression-model", "",
+            "--threads", "2", "--no-timing", "--quiet", "--seed", "5"]
     for k in (1, 2):
         r = run(cli, tmp_path / "p.png", "--out", tmp_path / f"out{k}", *args)
         assert r.returncode == 0, r.stderr
     report = json.loads((tmp_path / "out1" / "p.json").read_text())
-    assert report["method"] == "ferguard" and report["controllers"] == ["faceapi", "mobileface"]
+    assert report["method"] == "adversarial" and report["controllers"] == ["faceapi", "mobileface"]
     assert len(report["faces"]) == 3
     for name in ("p.private.png", "p.json"):
         assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes(), name
@@ -161,7 +161,7 @@ def test_video_frames_and_tracks(cli, tmp_path, small_sample):
         assert abs(v.fps - 5) < 1e-6
         assert len(list(v)) == 5
     report = json.loads((out / "clip.json").read_text())
-    assert report["schema"] == "ferguard.video/1"
+    assert report["schema"] == "ferguard.video/2"
     assert report["video"]["width"] == 480
     assert [f["frame"] for f in report["frames"]] == list(range(5))
     tracks = [sorted(face["track"] for face in f["faces"]) for f in report["frames"]]
@@ -184,7 +184,7 @@ def test_sweep_writes_curve_and_no_per_image_files(cli, tmp_path, small_sample):
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["sweep.json", "sweep_faceres.png"]
     sweep = json.loads((out / "sweep.json").read_text())
-    assert sweep["schema"] == "ferguard.sweep/1"
+    assert sweep["schema"] == "ferguard.sweep/2"
     assert [(p["method"], p["strength"]) for p in sweep["points"]] == [
         ("blur", 0), ("blur", 1), ("pixelate", 0), ("pixelate", 1)]
     assert all(p["faces"] == 3 for p in sweep["points"])
@@ -195,7 +195,7 @@ def test_sweep_writes_curve_and_no_per_image_files(cli, tmp_path, small_sample):
 @pytest.mark.parametrize("args, flag", [
     (["--strength-low", "1.5"], "--strength-low"),
     (["--method", "sparkle"], "--method"),
-    (["--auditors", "faceapi"], "--auditors"),       # also a controller of the ferguard method
+    (["--method", "adversarial", "--auditors", "faceapi"], "--auditors"),  # also a controller of that method
     (["--auditors", "nobody"], "--auditors"),
     (["--preset", "slowest"], "--preset"),
     (["--sweep", "--sweep-strengths", "0,abc"], "--sweep-strengths"),

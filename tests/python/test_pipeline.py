@@ -100,7 +100,7 @@ def test_blur_on_sample1(blur, sample1):
     assert s["second_agreement"] is None
     assert 0.0 <= s["agreement"] <= 1.0
     report = json.loads(blur.to_json(r, input="sample1.png"))
-    assert report["schema"] == "ferguard.analysis/1" and len(report["faces"]) == 3
+    assert report["schema"] == "ferguard.analysis/2" and len(report["faces"]) == 3
     annotated = r.annotated()
     assert annotated.shape == out.shape and not np.array_equal(annotated, out)
 

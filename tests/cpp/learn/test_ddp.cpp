@@ -97,7 +97,9 @@ TEST(Distributed, TwoRanksOnLoopbackStayIdenticalAndMatchOneProcess) {
   ASSERT_EQ(init.size(), ref.size());
   EXPECT_GT(moved, 1e-2f) << "training did not change the parameters";
   EXPECT_EQ(rank_diff, 0.0f) << "the ranks' parameters differ";
-  EXPECT_LE(single_diff, 1e-4f) << "2 ranks x 4 faces differ from 1 process x 8 faces";
+  // Two ranks sum their gradients in another order than one process (and oneDNN picks kernels by batch size, which
+  // differ between CPUs): 1.3e-4 measured on one machine, against parameter moves above 1e-2.
+  EXPECT_LE(single_diff, 5e-4f) << "2 ranks x 4 faces differ from 1 process x 8 faces";
   RecordProperty("max_abs_diff_vs_single", std::to_string(single_diff));
 }
 
