@@ -69,7 +69,10 @@ def test_folder_outputs_and_schema(cli, tmp_path, small_sample):
     assert [a["auditor"] for a in summary["auditor_summaries"]] == ["faceres"]
     assert "TARGET" in r.stdout and "face (headline)" in r.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{s}.{k}" for s in ("people", "empty") for k in ("private.png", "annotated.png", "json")) + ["summary.json"]
+        [f"{s}.{k}" for s in ("people", "empty") for k in ("private.png", "annotated.png", "json")] +
+        ["contact_sheet.png", "summary.json"])
+    # Original | published, one 128 x 2 row per face.
+    assert ferguard.read_image(str(out / "contact_sheet.png")).shape == (3 * 128, 2 * 128 + 4, 3)
     assert leftovers(tmp_path) == []
 
 
