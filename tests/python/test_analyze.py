@@ -72,7 +72,7 @@ def test_folder_outputs_and_schema(cli, tmp_path, small_sample):
         [f"{s}.{k}" for s in ("people", "empty") for k in ("private.png", "annotated.png", "json")] +
         ["contact_sheet.png", "summary.json"])
     # Original | published, one 128 x 2 row per face.
-    assert ferguard.read_image(str(out / "contact_sheet.png")).shape == (3 * 128, 2 * 128 + 4, 3)
+    assert ferguard.read_image(str(out / "contact_sheet.png")).shape == (3 * (128 + 4), 2 * 128 + 16, 3)
     assert leftovers(tmp_path) == []
 
 
