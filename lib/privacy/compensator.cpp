@@ -20,12 +20,12 @@ struct Compensator::Impl {
   CompensatorTuning tuning;
 
   at::Tensor high(const at::Tensor& t) const { return t - canvas_to_at(splitter.lowpass(at_to_canvas(t))); }
-  // A small Gaussian (sigma 1 pixel) on each channel: the change is shading of the expression's edges, not pixel
-  // noise. Symmetric, so it is its own adjoint in the step below.
+  // A Gaussian (sigma 2 pixels) on each channel: the change is shading of the expression's edges, not pixel noise.
+  // Symmetric, so it is its own adjoint in the step below.
   at::Tensor smooth(const at::Tensor& t) const {
-    const at::Tensor g = at::exp(-at::pow(at::arange(-2, 3, at::kFloat), 2) / 2.0);
-    const at::Tensor k = (g.view({5, 1}) * g.view({1, 5})) / (g.sum() * g.sum());
-    return at::conv2d(t, k.view({1, 1, 5, 5}).repeat({3, 1, 1, 1}), {}, 1, 2, 1, 3);
+    const at::Tensor g = at::exp(-at::pow(at::arange(-4, 5, at::kFloat), 2) / 8.0);
+    const at::Tensor k = (g.view({9, 1}) * g.view({1, 9})) / (g.sum() * g.sum());
+    return at::conv2d(t, k.view({1, 1, 9, 9}).repeat({3, 1, 1, 1}), {}, 1, 4, 1, 3);
   }
 };
 
