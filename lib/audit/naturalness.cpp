@@ -6,19 +6,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "detail/box_iou.h"
 #include "detail/check.h"
 #include "ferguard/face/face_geometry.h"
 
 namespace ferguard {
 namespace {
-
-float box_iou(const FaceBox& a, const FaceBox& b) {
-  const float x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
-  const float x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
-  const float inter = std::max(0.0f, x1 - x0) * std::max(0.0f, y1 - y0);
-  const float uni = a.width * a.height + b.width * b.height - inter;
-  return uni > 0.0f ? inter / uni : 0.0f;
-}
 
 // Brows, eyes, outer lips and inner lips: where the expression lives.
 constexpr LandmarkGroup kGroups[] = {kLeftBrow, kRightBrow, kLeftEye, kRightEye, {48, 60}, {60, 68}};
@@ -71,7 +64,7 @@ Naturalness check_naturalness(const Image& original_image, const Image& publishe
   Naturalness n;
   const Face* best = nullptr;
   for (const Face& f : found) {
-    const float v = box_iou(original.box, f.box);
+    const float v = detail::box_iou(original.box, f.box);
     if (v > n.iou) n.iou = v, best = &f;
   }
   n.redetected = best != nullptr && n.iou >= limits.min_iou;

@@ -2,20 +2,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "detail/box_iou.h"
 #include "detail/check.h"
 #include "ferguard/pipeline/pipeline.h"
 #include "pipeline/pipeline_impl.h"
 
 namespace ferguard {
 namespace {
-
-float iou(const FaceBox& a, const FaceBox& b) {
-  const float x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
-  const float x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
-  const float inter = std::max(0.0f, x1 - x0) * std::max(0.0f, y1 - y0);
-  const float uni = a.width * a.height + b.width * b.height - inter;
-  return uni > 0.0f ? inter / uni : 0.0f;
-}
 
 struct Track {
   int id = 0;
@@ -55,7 +48,7 @@ AnalysisResult VideoAnalyzer::next(const Image& frame) {
   std::vector<Pair> pairs;
   for (std::size_t f = 0; f < faces.size(); ++f)
     for (std::size_t t = 0; t < impl_->tracks.size(); ++t) {
-      const float v = iou(faces[f].box, impl_->tracks[t].box);
+      const float v = detail::box_iou(faces[f].box, impl_->tracks[t].box);
       if (v > impl_->iou_threshold) pairs.push_back({v, f, t});
     }
   std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.iou > b.iou; });

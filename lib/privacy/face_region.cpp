@@ -120,15 +120,20 @@ std::vector<float> expression_mask(const std::vector<Point2f>& p, int side) {
   return mask;
 }
 
-void paste_delta(Image& image, const Canvas& canvas, const Tensor4& delta) {
-  const Shape4& s = delta.shape();
-  FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == canvas.side && s.w == canvas.side,
-                 "paste_delta: expected a 1x3x{}x{} delta, got {}", canvas.side, canvas.side, s.str());
-  FERGUARD_CHECK(image.channels() == 3, "paste_delta: expected an RGB image");
-  cv::Mat hwc(canvas.side, canvas.side, CV_32FC3);
+namespace {
+
+// The canvas `t` (times 255) and, when given, `alpha` as a fourth channel, resized to the canvas rect; then
+// apply(pixel, values) for every image pixel under the rect.
+template <class Apply>
+void over_rect(Image& image, const Canvas& canvas, const Tensor4& t, const std::vector<float>* alpha, Apply apply) {
+  const int ch = alpha ? 4 : 3;
+  cv::Mat hwc(canvas.side, canvas.side, CV_32FC(ch));
   for (int y = 0; y < canvas.side; ++y)
-    for (int x = 0; x < canvas.side; ++x)
-      for (int c = 0; c < 3; ++c) hwc.ptr<float>(y)[3 * x + c] = delta.at(0, c, y, x) * 255.0f;
+    for (int x = 0; x < canvas.side; ++x) {
+      float* px = hwc.ptr<float>(y) + ch * x;
+      for (int c = 0; c < 3; ++c) px[c] = t.at(0, c, y, x) * 255.0f;
+      if (alpha) px[3] = (*alpha)[std::size_t(y) * canvas.side + x];
+    }
   const PixelRect& r = canvas.rect;
   cv::Mat up;
   cv::resize(hwc, up, cv::Size(r.width, r.height), 0, 0, canvas.side > r.width ? cv::INTER_AREA : cv::INTER_LINEAR);
@@ -136,12 +141,22 @@ void paste_delta(Image& image, const Canvas& canvas, const Tensor4& delta) {
   const int x1 = std::min(image.width(), r.x + r.width), y1 = std::min(image.height(), r.y + r.height);
   for (int y = y0; y < y1; ++y) {
     const float* d = up.ptr<float>(y - r.y);
-    for (int x = x0; x < x1; ++x)
-      for (int c = 0; c < 3; ++c) {
-        std::uint8_t& v = image.at(y, x, c);
-        v = static_cast<std::uint8_t>(std::clamp(std::lround(v + d[3 * (x - r.x) + c]), 0L, 255L));
-      }
+    for (int x = x0; x < x1; ++x) apply(&image.at(y, x, 0), d + ch * (x - r.x));
   }
+}
+
+std::uint8_t to_byte(double v) { return static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+
+}  // namespace
+
+void paste_delta(Image& image, const Canvas& canvas, const Tensor4& delta) {
+  const Shape4& s = delta.shape();
+  FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == canvas.side && s.w == canvas.side,
+                 "paste_delta: expected a 1x3x{}x{} delta, got {}", canvas.side, canvas.side, s.str());
+  FERGUARD_CHECK(image.channels() == 3, "paste_delta: expected an RGB image");
+  over_rect(image, canvas, delta, nullptr, [](std::uint8_t* v, const float* d) {
+    for (int c = 0; c < 3; ++c) v[c] = to_byte(v[c] + d[c]);
+  });
 }
 
 void paste_blend(Image& image, const Canvas& canvas, const Tensor4& published, const std::vector<float>& alpha) {
@@ -151,29 +166,10 @@ void paste_blend(Image& image, const Canvas& canvas, const Tensor4& published, c
                  "paste_blend: expected a 1x3x{}x{} canvas and {} alpha values, got {} and {}", canvas.side,
                  canvas.side, std::size_t(canvas.side) * canvas.side, s.str(), alpha.size());
   FERGUARD_CHECK(image.channels() == 3, "paste_blend: expected an RGB image");
-  cv::Mat hwc(canvas.side, canvas.side, CV_32FC4);
-  for (int y = 0; y < canvas.side; ++y)
-    for (int x = 0; x < canvas.side; ++x) {
-      float* px = hwc.ptr<float>(y) + 4 * x;
-      for (int c = 0; c < 3; ++c) px[c] = published.at(0, c, y, x) * 255.0f;
-      px[3] = alpha[std::size_t(y) * canvas.side + x];
-    }
-  const PixelRect& r = canvas.rect;
-  cv::Mat up;
-  cv::resize(hwc, up, cv::Size(r.width, r.height), 0, 0, canvas.side > r.width ? cv::INTER_AREA : cv::INTER_LINEAR);
-  const int x0 = std::max(0, r.x), y0 = std::max(0, r.y);
-  const int x1 = std::min(image.width(), r.x + r.width), y1 = std::min(image.height(), r.y + r.height);
-  for (int y = y0; y < y1; ++y) {
-    const float* d = up.ptr<float>(y - r.y);
-    for (int x = x0; x < x1; ++x) {
-      const float* px = d + 4 * (x - r.x);
-      const float a = std::clamp(px[3], 0.0f, 1.0f);
-      for (int c = 0; c < 3; ++c) {
-        std::uint8_t& v = image.at(y, x, c);
-        v = static_cast<std::uint8_t>(std::clamp(std::lround(a * px[c] + (1.0f - a) * v), 0L, 255L));
-      }
-    }
-  }
+  over_rect(image, canvas, published, &alpha, [](std::uint8_t* v, const float* d) {
+    const float a = std::clamp(d[3], 0.0f, 1.0f);
+    for (int c = 0; c < 3; ++c) v[c] = to_byte(a * d[c] + (1.0f - a) * v[c]);
+  });
 }
 
 void mask_face(Image& image, const FaceBox& box) {

@@ -501,6 +501,17 @@ Scene make_scene(int i) {
   return s;
 }
 
+// The six scenes audited, each published as `publish` makes it from the scene.
+template <class Publish>
+std::vector<FaceProtocolAudit> audit_scenes(const ProtocolAuditor& auditor, Publish publish) {
+  std::vector<FaceProtocolAudit> faces;
+  for (int i = 0; i < 6; ++i) {
+    const Scene s = make_scene(i);
+    faces.push_back(auditor.audit_face(s.image, publish(s), s.face, s.face.landmarks));
+  }
+  return faces;
+}
+
 const ProtocolAuditorSummary& result(const ProtocolSummary& s, AuditProtocol p) {
   for (const ProtocolAuditorSummary& r : s.results)
     if (r.protocol == p) return r;
@@ -568,11 +579,7 @@ TEST(ProtocolAuditor, OneEmbedCallPerAuditorAndTheRightShapes) {
 TEST(ProtocolAudit, UnchangedFacesAreIdentifiedAtEveryVariant) {
   MeanColourRecognizer rec;
   const ProtocolAuditor auditor({&rec});
-  std::vector<FaceProtocolAudit> faces;
-  for (int i = 0; i < 6; ++i) {
-    const Scene s = make_scene(i);
-    faces.push_back(auditor.audit_face(s.image, s.image, s.face, s.face.landmarks));
-  }
+  std::vector<FaceProtocolAudit> faces = audit_scenes(auditor, [](const Scene& s) { return s.image; });
   const ProtocolSummary sum = summarize_protocols(faces, auditor.options());
   ASSERT_EQ(sum.results.size(), 3u);
   EXPECT_EQ(sum.masked, 0);
@@ -595,12 +602,8 @@ TEST(ProtocolAudit, UnchangedFacesAreIdentifiedAtEveryVariant) {
 TEST(ProtocolAudit, FilledFaceIsAtChanceUnderFaceButContextStillIdentifies) {
   MeanColourRecognizer rec;
   const ProtocolAuditor auditor({&rec});
-  std::vector<FaceProtocolAudit> faces;
-  for (int i = 0; i < 6; ++i) {
-    const Scene s = make_scene(i);
-    const Image published = fill_inside(s.image, face_hull({s.face.landmarks, s.face.landmarks}));
-    faces.push_back(auditor.audit_face(s.image, published, s.face, s.face.landmarks));
-  }
+  const std::vector<FaceProtocolAudit> faces = audit_scenes(
+      auditor, [](const Scene& s) { return fill_inside(s.image, face_hull({s.face.landmarks, s.face.landmarks})); });
   const ProtocolSummary sum = summarize_protocols(faces, auditor.options());
   const ProtocolAuditorSummary& face = result(sum, AuditProtocol::face);
   const ProtocolAuditorSummary& photo = result(sum, AuditProtocol::photo);
@@ -619,11 +622,7 @@ TEST(ProtocolAudit, FilledFaceIsAtChanceUnderFaceButContextStillIdentifies) {
 TEST(ProtocolAudit, MaskedFaceIsInTheGalleryButNotAProbe) {
   MeanColourRecognizer rec;
   const ProtocolAuditor auditor({&rec});
-  std::vector<FaceProtocolAudit> faces;
-  for (int i = 0; i < 6; ++i) {
-    const Scene s = make_scene(i);
-    faces.push_back(auditor.audit_face(s.image, s.image, s.face, s.face.landmarks));
-  }
+  std::vector<FaceProtocolAudit> faces = audit_scenes(auditor, [](const Scene& s) { return s.image; });
   // A second photo identical to face 0's, masked: its original sits in the gallery as a twin of face 0.
   const Scene twin = make_scene(0);
   faces.push_back(auditor.audit_face(twin.image, fill_inside(twin.image, face_hull({twin.face.landmarks})),

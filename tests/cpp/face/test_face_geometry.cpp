@@ -8,25 +8,12 @@
 #include <random>
 
 #include "ferguard/error.h"
+#include "face/sample_landmarks.h"
 
 namespace ferguard {
 namespace {
 
-// The 68 landmarks face-api found on the 22 faces of its six sample photos (golden files, no model needed).
-std::vector<std::vector<Point2f>> sample_landmarks() {
-  std::vector<std::vector<Point2f>> out;
-  for (int s = 1; s <= 6; ++s) {
-    std::ifstream in(std::string(FERGUARD_TEST_DATA_DIR) + "/golden/faceapi/pipeline/sample" + std::to_string(s) +
-                     ".json");
-    const nlohmann::json g = nlohmann::json::parse(in);
-    for (const auto& f : g["faces"]) {
-      std::vector<Point2f> lm;
-      for (const auto& p : f["landmarks"]) lm.push_back({p[0].get<float>(), p[1].get<float>()});
-      out.push_back(lm);
-    }
-  }
-  return out;
-}
+using testing::sample_landmarks;
 
 // A smooth RGB test image (sinusoids), so that bilinear reads differ little from exact ones.
 Tensor4 smooth_image(int h, int w) {

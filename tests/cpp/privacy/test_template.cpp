@@ -9,6 +9,7 @@
 #include <random>
 
 #include "ferguard/error.h"
+#include "face/sample_landmarks.h"
 #include "ferguard/face/face_geometry.h"
 #include "ferguard/privacy/template_bank.h"
 #include "privacy/template_render.h"
@@ -20,20 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::vector<Point2f>> sample_landmarks() {
-  std::vector<std::vector<Point2f>> out;
-  for (int s = 1; s <= 6; ++s) {
-    std::ifstream in(std::string(FERGUARD_TEST_DATA_DIR) + "/golden/faceapi/pipeline/sample" + std::to_string(s) +
-                     ".json");
-    const nlohmann::json g = nlohmann::json::parse(in);
-    for (const auto& f : g["faces"]) {
-      std::vector<Point2f> lm;
-      for (const auto& p : f["landmarks"]) lm.push_back({p[0].get<float>(), p[1].get<float>()});
-      out.push_back(lm);
-    }
-  }
-  return out;
-}
+using testing::sample_landmarks;
 
 constexpr int kSide = 64;
 
