@@ -10,10 +10,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    ferguard::PipelineOptions options;  // ferguard method, default strengths
-    options.strength_low = 0.6f;        // low band: shape and skin tone
-    options.strength_high = 0.4f;       // high band: edges
-    options.auditors = {"faceres"};     // never one of options.controllers
+    ferguard::PipelineOptions options;  // the template method: k-anonymous face replacement, strengths 1
+    options.strength_shape = 1.0f;      // jaw, nose and eye spacing fully moved to the template (the default)
+    options.auditors = {"faceres"};     // recognisers that steered nothing
     const ferguard::Pipeline pipeline(options);
     const ferguard::AnalysisResult r = pipeline.analyze(ferguard::read_image(argv[1]));
     ferguard::write_image(argv[2], r.private_image);  // same size, every face privatized in place

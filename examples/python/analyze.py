@@ -3,7 +3,7 @@ import sys
 
 import ferguard
 
-pipeline = ferguard.Pipeline(method="ferguard", strength_low=0.6, strength_high=0.4, auditors=["faceres"])
+pipeline = ferguard.Pipeline(strength_shape=1.0, auditors=["faceres"])  # the template method, default strengths
 result = pipeline.analyze(ferguard.read_image(sys.argv[1]))   # HxWx3 uint8 RGB in
 ferguard.write_image(sys.argv[2], result.private_image)        # same size out
 for face in result.faces:
