@@ -169,11 +169,13 @@ Image plot_sweep(const std::vector<SweepPoint>& points, const std::string& audit
               cv::Point(left + pw / 2 - 150, height - 20),
               cv::FONT_HERSHEY_SIMPLEX, 0.55, kBlack, 1, cv::LINE_AA);
   // The y label, written horizontally and rotated into place.
-  const std::string ylabel = fmt::format("rank-1 re-identification ({}{})", auditor,
-                                         face_protocol ? ", face protocol, worst crop" : "");
+  const std::string ylabel = face_protocol ? fmt::format("rank-1, face protocol, worst crop ({})", auditor)
+                                           : fmt::format("rank-1 re-identification ({})", auditor);
   cv::Mat text(30, ph, CV_8UC3, kWhite);
-  cv::putText(text, ylabel, cv::Point(std::max(0, ph / 2 - 150), 20), cv::FONT_HERSHEY_SIMPLEX, 0.55, kBlack, 1,
-              cv::LINE_AA);
+  int baseline = 0;
+  const int text_width = cv::getTextSize(ylabel, cv::FONT_HERSHEY_SIMPLEX, 0.55, 1, &baseline).width;
+  cv::putText(text, ylabel, cv::Point(std::max(0, (ph - text_width) / 2), 20), cv::FONT_HERSHEY_SIMPLEX, 0.55, kBlack,
+              1, cv::LINE_AA);
   cv::Mat rotated;
   cv::rotate(text, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
   rotated.copyTo(m(cv::Rect(8, top, rotated.cols, rotated.rows)));
