@@ -73,8 +73,9 @@ void PipelineOptions::validate() const {
   FERGUARD_CHECK(budget_scale > 0.0f && budget_scale <= 10.0f, "PipelineOptions.budget_scale: expected (0, 10], got {}",
                  budget_scale);
   FERGUARD_CHECK(steps >= 0 && steps <= 1000, "PipelineOptions.steps: expected 0..1000, got {}", steps);
-  FERGUARD_CHECK(compensation_steps >= 0 && compensation_steps <= 1000,
-                 "PipelineOptions.compensation_steps: expected 0..1000, got {}", compensation_steps);
+  FERGUARD_CHECK(compensation_steps >= -1 && compensation_steps <= 1000,
+                 "PipelineOptions.compensation_steps: expected 0..1000 (or -1: the method's default), got {}",
+                 compensation_steps);
   FERGUARD_CHECK(canvas >= 32 && canvas <= 1024, "PipelineOptions.canvas: expected 32..1024, got {}", canvas);
   FERGUARD_CHECK(cutoff > 0.0 && cutoff <= std::sqrt(2.0), "PipelineOptions.cutoff: expected (0, sqrt 2], got {}", cutoff);
   FERGUARD_CHECK(min_face >= 1, "PipelineOptions.min_face: expected >= 1, got {}", min_face);
@@ -136,7 +137,9 @@ Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
   ms.controllers = options.active_controllers();
   ms.budget_scale = options.budget_scale;
   ms.steps = options.steps;
-  ms.compensation_steps = options.compensation_steps;
+  ms.compensation_steps = options.compensation_steps >= 0 ? options.compensation_steps
+                         : options.method == PrivacyMethod::adversarial ? 16
+                                                                          : 4;
   ms.template_bank = options.template_bank;
   method = detail::make_face_privatizer(options.method, ms);
   std::vector<const Recognizer*> raw;

@@ -52,7 +52,8 @@ struct PipelineOptions {
   int steps = 6;
   /// ...then compensator-only steps. The template method's compensator takes at most this many steps, and stops as
   /// soon as ferguard's expression model finds the original's top class with a margin (most faces take none).
-  int compensation_steps = 4;
+  /// -1 = the method's own default: 16 for the adversarial method, 4 for the template method.
+  int compensation_steps = -1;
   /// Side of the aligned working canvas, pixels.
   int canvas = 160;
   /// Low/high split: gaussian cut-off as a fraction of the Nyquist radius.
@@ -68,7 +69,8 @@ struct PipelineOptions {
   ModelOptions models;
   FaceDetectorOptions detector;
 
-  /// "default" (6 + 4 steps, canvas 160) or "fast" (1 + 2 steps, canvas 112): sets steps, compensation_steps and
+  /// "default" (6 steps, the method's compensation steps, canvas 160) or "fast" (1 + 2 steps, canvas 112): sets steps,
+  /// compensation_steps and
   /// canvas, nothing else. Throws InvalidArgument for another name.
   void apply_preset(const std::string& preset);
   /// Throws InvalidArgument naming the field when a value is out of range, or when an auditor is also a controller.
