@@ -207,6 +207,30 @@ TEST(Pipeline, AFaceThatDidNotChangeIsMaskedNotPublished) {
   }
 }
 
+// The case that once published faces unchanged with status "privatized": the adversarial method's fast preset. Every
+// face it publishes now changed by at least the floor (2 grey levels times the largest strength); the rest are masked.
+TEST(Pipeline, TheFastPresetPublishesNoFaceBelowTheChangeFloor) {
+  REQUIRE_MODELS();
+  PipelineOptions o = quick(PrivacyMethod::adversarial);
+  o.apply_preset("fast");
+  o.audit = false;
+  const AnalysisResult r = Pipeline(o).analyze(sample());
+  ASSERT_EQ(r.faces.size(), 3u);
+  for (const FaceResult& f : r.faces) {
+    if (f.status == FaceStatus::masked) {
+      EXPECT_FALSE(f.reason.empty());
+      continue;
+    }
+    EXPECT_GE(f.change, 2.0f * std::max(o.strength_low, o.strength_high)) << "a face published (nearly) unchanged";
+    double diff = 0.0;  // and the published pixels did change
+    const FaceBox& bx = f.face.box;
+    for (int y = int(bx.y + bx.height * 0.3); y < int(bx.y + bx.height * 0.7); ++y)
+      for (int x = int(bx.x + bx.width * 0.3); x < int(bx.x + bx.width * 0.7); ++x)
+        diff += std::abs(int(r.private_image.at(y, x, 1)) - int(sample().at(y, x, 1)));
+    EXPECT_GT(diff, 0.0);
+  }
+}
+
 bool bank_present() { return fs::exists(resolve_template_bank()); }
 
 // The default method on a sample photo that is itself among the bank's donors: its own donors are left out.
