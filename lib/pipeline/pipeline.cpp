@@ -225,7 +225,9 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       detail::FaceChange change;
       try {
         change = method->apply(job, i < states.size() ? states[i] : nullptr);
-      } catch (const InvalidArgument& e) {
+      } catch (const InvalidArgument& e) {  // this face's geometry or template: mask it, go on with the others
+        change.failure = e.what();
+      } catch (const std::exception& e) {
         change.failure = e.what();
       }
       if (change.failure.empty() && change.candidates.empty()) change.failure = "the method returned no face";

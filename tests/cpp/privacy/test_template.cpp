@@ -249,5 +249,28 @@ TEST_F(TemplateRenderTest, GeometryKeepsTheExpressionAndBlendCoversBothOutlines)
     }
 }
 
+// Hostile geometry: landmarks shaken by up to a third of the face, collapsed, or far outside the canvas. The renderer
+// either reports the fold (the method then masks the face) or returns a finite face in [0, 1]; it never crashes.
+TEST_F(TemplateRenderTest, ShakenLandmarksNeverBreakTheRenderer) {
+  const detail::TemplateRenderer r(reference_, kSide, SplitOptions{});
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n(0.0f, 12.0f);
+  int folded = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<Point2f> lm = landmarks_;
+    const float scale = trial < 40 ? 1.0f : 4.0f;
+    for (Point2f& p : lm) p = {p.x + scale * n(rng), p.y + scale * n(rng)};
+    if (trial == 59) lm.assign(lm.size(), Point2f{80.0f, 80.0f + 1e-3f});
+    try {
+      const auto out = r.render(canvas_, lm, tpl_, {1.0f, 1.0f, 1.0f});
+      folded += out.folded > 0.05;
+      for (float v : out.published.vector()) ASSERT_TRUE(v >= 0.0f && v <= 1.0f) << "trial " << trial;
+    } catch (const InvalidArgument&) {
+      ++folded;  // a degenerate shape (coincident points) is refused with a typed error
+    }
+  }
+  EXPECT_GT(folded, 10);  // most heavily shaken faces fold: the method masks them
+}
+
 }  // namespace
 }  // namespace ferguard
