@@ -225,9 +225,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       detail::FaceChange change;
       try {
         change = method->apply(job, i < states.size() ? states[i] : nullptr);
-      } catch (const InvalidArgument& e) {  // this face's geometry or template: mask it, go on with the others
-        change.failure = e.what();
-      } catch (const std::exception& e) {
+      } catch (const std::exception& e) {  // this face's geometry, template or a kernel: mask it, go on with the others
         change.failure = e.what();
       }
       if (change.failure.empty() && change.candidates.empty()) change.failure = "the method returned no face";
@@ -235,11 +233,17 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
         mask(fr, "could not privatize: " + change.failure, t0);
         continue;
       }
+      // Only candidates that changed the face by at least the floor may be published.
       const std::vector<float> inside =
           change.alpha.empty() ? detail::face_mask(job.landmarks, canvas.side) : change.alpha;
-      fr.change = detail::mean_change(job.x0, change.candidates.front(), inside);
-      if (!(fr.change >= floor)) {
-        mask(fr, fmt::format("changed too little ({:.2f} grey levels, floor {:.2f})", fr.change, floor), t0);
+      std::vector<float> changes;
+      std::vector<std::size_t> eligible;  // candidate indices, best first
+      for (std::size_t c = 0; c < change.candidates.size(); ++c) {
+        changes.push_back(detail::mean_change(job.x0, change.candidates[c], inside));
+        if (changes.back() >= floor) eligible.push_back(c);
+      }
+      if (eligible.empty()) {
+        mask(fr, fmt::format("changed too little ({:.2f} grey levels, floor {:.2f})", changes.front(), floor), t0);
         continue;
       }
       auto paste = [&](Image& out, const Tensor4& candidate) {
@@ -251,12 +255,12 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
           detail::paste_blend(out, canvas, candidate, change.alpha);
         }
       };
-      std::size_t published = 0;
-      if (!change.check_label || change.candidates.size() == 1) {
-        paste(result.private_image, change.candidates.front());
+      std::size_t published = eligible.front();
+      if (!change.check_label || eligible.size() == 1) {
+        paste(result.private_image, change.candidates[published]);
       } else {
         // The expression is checked in the form it is published (pasted back, cropped by ferguard's own expression
-        // model): the first candidate whose label survives is published, else the first.
+        // model): the first eligible candidate whose label survives is published, else the first eligible one.
         const std::vector<Face> one{faces[i]};
         Image& out = result.private_image;
         const int x0 = std::max(0, canvas.rect.x), x1 = std::min(out.width(), canvas.rect.x + canvas.rect.width);
@@ -268,17 +272,18 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
           for (int y = y0; y < y1; ++y) std::memcpy(&out.at(y, x0, 0), &saved[(y - y0) * row], row);
         };
         bool kept = false;
-        for (std::size_t c = 0; c < change.candidates.size() && !kept; ++c) {
-          if (c > 0) restore();
-          paste(out, change.candidates[c]);
+        for (std::size_t k = 0; k < eligible.size() && !kept; ++k) {
+          if (k > 0) restore();
+          paste(out, change.candidates[eligible[k]]);
           kept = expression->predict_faces(out, one).front().label() == job.expression;
-          if (kept) published = c;
+          if (kept) published = eligible[k];
         }
         if (!kept) {
           restore();
-          paste(out, change.candidates.front());
+          paste(out, change.candidates[published]);
         }
       }
+      fr.change = changes[published];
       if (change.published) change.published(published);
       for (const Point2f& p : change.geometry)
         fr.published_landmarks.push_back({float(canvas.rect.x + p.x / canvas.scale()),
