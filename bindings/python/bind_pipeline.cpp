@@ -7,6 +7,7 @@
 #include "bindings.h"
 #include "ferguard/pipeline/pipeline.h"
 #include "ferguard/pipeline/report.h"
+#include "ferguard/privacy/template_bank.h"
 
 namespace ferguard::python {
 
@@ -281,6 +282,57 @@ void bind_pipeline(py::module_& m) {
       "Summarise AnalysisResults: faces, masked, agreement, second_agreement (None without a second model), mean_kl, "
       "seconds_per_face, target_met, and per auditor rank-1 re-identification (privatized faces against the gallery "
       "of all originals), chance, verification rate and leakage ratio.");
+}
+
+
+void bind_templates(py::module_& m) {
+  m.def(
+      "build_template_bank",
+      [](const py::list& images, const std::string& out, int k, const py::object& identities, int threads) {
+        std::vector<TemplateSource> sources;
+        for (std::size_t i = 0; i < images.size(); ++i) {
+          TemplateSource s;
+          const py::handle item = images[i];
+          if (py::isinstance<py::array>(item)) {
+            s.name = fmt::format("images[{}]", i);
+            s.image = rgb_array(item.cast<py::array>(), s.name.c_str());
+          } else {
+            s.name = py::str(item).cast<std::string>();
+            s.image = read_image(s.name);
+          }
+          sources.push_back(std::move(s));
+        }
+        if (!identities.is_none()) {
+          const auto ids = identities.cast<std::vector<std::string>>();
+          if (ids.size() != sources.size())
+            throw InvalidArgument(fmt::format("identities: expected one per image ({}), got {}", sources.size(),
+                                              ids.size()));
+          for (std::size_t i = 0; i < ids.size(); ++i) sources[i].identity = ids[i];
+        }
+        TemplateBuildOptions o;
+        o.k = k;
+        o.models.threads = threads;
+        TemplateBuildReport rep;
+        {
+          py::gil_scoped_release release;
+          const TemplateBank bank = build_template_bank(sources, o, &rep);
+          bank.save(out);
+        }
+        py::dict d;
+        d["photos"] = rep.photos;
+        d["faces"] = rep.faces;
+        d["skipped"] = rep.skipped;
+        py::dict per;
+        for (int e = 0; e < kNumExpressions; ++e) per[py::str(expression_names()[e])] = rep.per_expression[e];
+        d["per_expression"] = per;
+        return d;
+      },
+      py::arg("images"), py::arg("out"), py::kw_only(), py::arg("k") = TemplateBuildOptions{}.k,
+      py::arg("identities") = py::none(), py::arg("threads") = 1,
+      "Builds a k-anonymous template bank (the template method's donors) from your own consented donor photos: "
+      "images is a list of file paths or HxWx3 uint8 RGB arrays; identities (one per image) makes k count people, "
+      "else each image counts as its own person. Writes the bank to `out` and returns what was found: photos, faces, "
+      "skipped, per_expression. Raises ValueError when the donors are fewer than k people or hold no usable face.");
 }
 
 }  // namespace ferguard::python

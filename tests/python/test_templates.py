@@ -91,3 +91,20 @@ def test_python_privatize_only_publishes_the_same_pixels():
         assert q["audits"] == [] and q["audit_seconds"] == 0
         assert a["audits"] and a["template_people"] >= 3
         assert q["expression"]["label"] == a["expression"]["label"]
+
+
+def test_python_builds_a_bank_from_arrays_and_paths(tmp_path):
+    arrays = [np.ascontiguousarray(ferguard.read_image(str(SAMPLES / f"sample{n}.jpg"))[::2, ::2]) for n in (2, 3)]
+    found = ferguard.build_template_bank(arrays + [str(SAMPLES / "sample4.jpg")], str(tmp_path / "b.fgtb"), k=3,
+                                         threads=2)
+    assert found["photos"] == 3 and found["faces"] > 0
+    assert sum(found["per_expression"].values()) == found["faces"]
+    p = ferguard.Pipeline(template_bank=str(tmp_path / "b.fgtb"), auditors=["faceres"], second_expression_model="",
+                          audit=False, threads=2)
+    r = p.analyze(np.ascontiguousarray(ferguard.read_image(str(SAMPLES / "sample1.jpg"))[::2, ::2]))
+    assert all(f["template_people"] == 3 for f in r.faces if f["status"] == "privatized")
+    with pytest.raises(ValueError, match="fewer than k"):
+        ferguard.build_template_bank(arrays, str(tmp_path / "c.fgtb"), k=2, identities=["ann", "ann"])
+    with pytest.raises(ValueError, match="identities"):
+        ferguard.build_template_bank(arrays, str(tmp_path / "c.fgtb"), identities=["ann"])
+    assert not (tmp_path / "c.fgtb").exists()
