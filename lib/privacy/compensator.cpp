@@ -13,20 +13,27 @@
 
 namespace ferguard::detail {
 
+namespace {
+
+// A Gaussian (sigma 2 pixels) for each of 3 channels, 3x1x9x9.
+at::Tensor smoothing_kernel() {
+  const at::Tensor g = at::exp(-at::pow(at::arange(-4, 5, at::kFloat), 2) / 8.0);
+  const at::Tensor k = (g.view({9, 1}) * g.view({1, 9})) / (g.sum() * g.sum());
+  return k.view({1, 1, 9, 9}).repeat({3, 1, 1, 1});
+}
+
+}  // namespace
+
 struct Compensator::Impl {
   std::shared_ptr<const DifferentiableModel> expression;
   FrequencySplitter splitter;
   int threads;
   CompensatorTuning tuning;
+  at::Tensor kernel = smoothing_kernel();
 
   at::Tensor high(const at::Tensor& t) const { return t - canvas_to_at(splitter.lowpass(at_to_canvas(t))); }
-  // A Gaussian (sigma 2 pixels) on each channel: the change is shading of the expression's edges, not pixel noise.
-  // Symmetric, so it is its own adjoint in the step below.
-  at::Tensor smooth(const at::Tensor& t) const {
-    const at::Tensor g = at::exp(-at::pow(at::arange(-4, 5, at::kFloat), 2) / 8.0);
-    const at::Tensor k = (g.view({9, 1}) * g.view({1, 9})) / (g.sum() * g.sum());
-    return at::conv2d(t, k.view({1, 1, 9, 9}).repeat({3, 1, 1, 1}), {}, 1, 4, 1, 3);
-  }
+  // The change is shading of the expression's edges, not pixel noise. Symmetric, so its own adjoint in the step.
+  at::Tensor smooth(const at::Tensor& t) const { return at::conv2d(t, kernel, {}, 1, 4, 1, 3); }
 };
 
 Compensator::Compensator(std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
@@ -48,12 +55,12 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
   const DifferentiableModel& model = *im.expression;
   const int side = s.w;
   // Both distributions are read where ferguard reads the published face: at the original's crop.
-  const CropSpec spec0 = model.crop(original_landmarks), spec = spec0;
+  const CropSpec spec = model.crop(original_landmarks);
 
   at::Tensor p0, logp0;
   {
     at::NoGradGuard no_grad;
-    logp0 = model.forward(resample_crop(canvas_to_at(original) * 255.0, spec0.box, spec0, model.input_size()));
+    logp0 = model.forward(resample_crop(canvas_to_at(original) * 255.0, spec.box, spec, model.input_size()));
     p0 = logp0.exp();
   }
   const std::int64_t top = logp0.argmax(1).item<std::int64_t>();
@@ -70,18 +77,14 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
   const at::Tensor y = canvas_to_at(published);
   at::Tensor u = at::zeros_like(y), d = at::zeros_like(y);
   Compensation out;
+  at::Tensor x;
   for (int k = 0;; ++k) {
-    const at::Tensor x = (y + d).clamp(0.0, 1.0).detach().requires_grad_(true);
+    x = (y + d).clamp(0.0, 1.0).detach().requires_grad_(true);
     const at::Tensor logp = model.forward(resample_crop(x * 255.0, spec.box, spec, model.input_size()));
     const at::Tensor kl = (p0 * (logp0 - logp)).sum();
     const at::Tensor gap = logp.index({0, top}) - logp.masked_select(others).max();
-    const float g = gap.item<float>();
-    if (k == 0) out.kl = kl.item<float>();
-    out.kl_after = kl.item<float>();
-    out.agrees = g > 0.0f;
     out.steps = k;
-    out.canvas = at_to_canvas(x);
-    if (k >= steps || budget <= 0.0f || (g >= im.tuning.top_margin && out.kl_after < 0.02f)) break;
+    if (k >= steps || budget <= 0.0f || (gap.item<float>() >= im.tuning.top_margin && kl.item<float>() < 0.02f)) break;
     const at::Tensor objective = kl + im.tuning.top_weight * at::relu(im.tuning.top_margin - gap);
     const at::Tensor grad = torch::autograd::grad({objective}, {x})[0];
     // A normalised step of u along -m * P(g), then u scaled back into the RMS budget over the region.
@@ -96,6 +99,7 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
       d = d * (budget / r);
     }
   }
+  out.canvas = at_to_canvas(x);
   return out;
 }
 

@@ -26,11 +26,8 @@ struct CompensatorTuning {
 
 /// What the compensator did.
 struct Compensation {
-  Tensor4 canvas;      ///< the compensated published canvas, 1x3xSxS in [0, 1]
-  int steps = 0;       ///< gradient steps taken (0: the published face already kept its expression)
-  float kl = 0.0f;     ///< KL(original || published) before, and ...
-  float kl_after = 0.0f;  ///< ... after
-  bool agrees = false;    ///< the top class on the compensated canvas is the original's
+  Tensor4 canvas;  ///< the compensated published canvas, 1x3xSxS in [0, 1]
+  int steps = 0;   ///< gradient steps taken (0: the published face already kept its expression)
 };
 
 class Compensator {

@@ -8,6 +8,7 @@
 
 #include "detail/check.h"
 #include "detail/landmark_bounds.h"
+#include "ferguard/face/face_geometry.h"
 
 namespace ferguard::detail {
 
@@ -103,6 +104,19 @@ std::vector<float> face_mask(const std::vector<Point2f>& p, int side, float feat
   const Point2f centre{float(0.5 * (x0 + x1)), float(0.5 * (y0 + y1) - 0.12 * h)};
   std::vector<float> mask(std::size_t(side) * side, 0.0f);
   add_ellipse(mask, side, centre, 0.62 * w + 1.0, 0.66 * h + 1.0, feather);
+  return mask;
+}
+
+std::vector<float> outline_hull_mask(const std::vector<std::vector<Point2f>>& landmark_sets, int side) {
+  FERGUARD_CHECK(side >= 1, "mask side: expected >= 1, got {}", side);
+  std::vector<cv::Point> points, hull;
+  for (const auto& set : landmark_sets)
+    for (const Point2f& p : face_outline(set)) points.emplace_back(int(std::lround(p.x)), int(std::lround(p.y)));
+  std::vector<float> mask(std::size_t(side) * side, 0.0f);
+  if (points.empty()) return mask;
+  cv::convexHull(points, hull);
+  cv::Mat m(side, side, CV_32F, mask.data());
+  cv::fillConvexPoly(m, hull, cv::Scalar(1.0));
   return mask;
 }
 

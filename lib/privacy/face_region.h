@@ -33,6 +33,10 @@ Tensor4 read_canvas(const Image& image, const Canvas& canvas);
 /// SxS values in [0, 1], 1 inside, smooth to 0 over `feather` of the radius.
 std::vector<float> face_mask(const std::vector<Point2f>& canvas_landmarks, int side, float feather = 0.25f);
 
+/// 1 inside the convex hull of the face outlines (face_outline: jaw and forehead) of every landmark set, 0 outside:
+/// SxS, canvas coordinates. Throws InvalidArgument for a set that is not 68 finite landmarks.
+std::vector<float> outline_hull_mask(const std::vector<std::vector<Point2f>>& landmark_sets, int side);
+
 /// Feathered regions of the brows+eyes and of the mouth (where expression lives), SxS in [0, 1].
 std::vector<float> expression_mask(const std::vector<Point2f>& canvas_landmarks, int side);
 

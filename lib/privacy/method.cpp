@@ -1,13 +1,10 @@
 // The method registry and the baselines (none, blur, pixelate, frequency, mask) behind FacePrivatizer.
 #include "privacy/method.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 
 #include "detail/check.h"
-#include "ferguard/face/face_geometry.h"
 #include "privacy/baselines.h"
 
 namespace ferguard {
@@ -63,6 +60,7 @@ class Baseline final : public FacePrivatizer {
     if (m == PrivacyMethod::frequency) splitter_ = std::make_unique<FrequencySplitter>(s.split);
   }
   PrivacyMethod method() const override { return method_; }
+  bool changes_faces() const override { return method_ != PrivacyMethod::none; }
   FaceChange apply(const FaceJob& job, std::unique_ptr<MethodTrackState>*) const override {
     FaceChange out;
     out.geometry = job.landmarks;
@@ -76,12 +74,7 @@ class Baseline final : public FacePrivatizer {
         out.candidates.push_back(frequency_canvas(job.x0, st.low, st.high, *splitter_));
         break;
       case PrivacyMethod::mask: {
-        cv::Mat hull(side, side, CV_32F, cv::Scalar(0));
-        std::vector<cv::Point> poly, convex;
-        for (const Point2f& p : face_outline(job.landmarks)) poly.emplace_back(int(std::lround(p.x)), int(std::lround(p.y)));
-        cv::convexHull(poly, convex);
-        cv::fillConvexPoly(hull, convex, cv::Scalar(1.0));
-        out.alpha.assign(hull.ptr<float>(), hull.ptr<float>() + std::size_t(side) * side);
+        out.alpha = outline_hull_mask({job.landmarks}, side);
         Tensor4 grey(job.x0.shape());
         std::fill(grey.vector().begin(), grey.vector().end(), 128.0f / 255.0f);
         out.candidates.push_back(std::move(grey));

@@ -33,7 +33,6 @@ struct Strengths {
 
 /// One face to privatize.
 struct FaceJob {
-  const Image* image = nullptr;        ///< the whole original image
   std::uint64_t photo = 0;             ///< photo_hash(*image) when the method needs it (template), else 0
   Canvas canvas;                       ///< the face's working canvas
   Tensor4 x0;                          ///< the canvas read from the image, 1x3xSxS in [0, 1]
@@ -60,7 +59,6 @@ struct FaceChange {
   /// The published landmarks in canvas coordinates (the landmarks when the method keeps the geometry).
   std::vector<Point2f> geometry;
   int template_donors = 0, template_people = 0;  ///< template method: who the template averages
-  bool template_by_expression = false;
 };
 
 /// One privacy method.
@@ -72,6 +70,8 @@ class FacePrivatizer {
   virtual std::vector<FaceBox> canvas_boxes(const std::vector<Point2f>& landmarks) const { return {}; }
   /// Whether FaceJob::photo is needed (computing it reads every pixel once).
   virtual bool needs_photo_hash() const { return false; }
+  /// false for a method that publishes faces as they are (`none`): the pipeline then leaves them untouched.
+  virtual bool changes_faces() const { return true; }
   /// Privatizes one face. `state` (may be null) is the face's video track state; the method may create it.
   virtual FaceChange apply(const FaceJob& job, std::unique_ptr<MethodTrackState>* state) const = 0;
 };
@@ -84,7 +84,8 @@ struct MethodSettings {
   std::string expression_model = "faceapi";  ///< ferguard's own (steers the compensator / the adversarial method)
   std::vector<std::string> controllers;      ///< adversarial: recognisers that steer it
   float budget_scale = 1.0f;                 ///< adversarial: multiplies the enhancers' budgets
-  int steps = 6, compensation_steps = 16;    ///< optimisation steps (adversarial; the template compensator's own)
+  int steps = 6;                             ///< adversarial: joint optimisation steps
+  int compensation_steps = -1;               ///< compensator steps; -1 = the method's own default
   std::string template_bank;                 ///< template: the bank file
 };
 

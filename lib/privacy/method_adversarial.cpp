@@ -8,6 +8,9 @@
 namespace ferguard::detail {
 namespace {
 
+// Compensator-only steps after the joint ones, by default (chosen over ten seeds on the sample faces).
+constexpr int kCompensationSteps = 16;
+
 struct AdversarialState final : MethodTrackState {
   PrivatizerState state;
 };
@@ -45,7 +48,7 @@ class Adversarial final : public FacePrivatizer {
     rq.strength_high = job.strengths.high;
     rq.compensate = job.strengths.compensate;
     rq.steps = settings_.steps;
-    rq.compensation_steps = settings_.compensation_steps;
+    rq.compensation_steps = settings_.compensation_steps >= 0 ? settings_.compensation_steps : kCompensationSteps;
     rq.seed = job.seed;
     PrivatizeOutcome o = privatizer_->run(rq, track ? &track->state : nullptr);
     FaceChange out;

@@ -18,6 +18,9 @@ namespace {
 // heads among the 22 sample faces fold up to 1.5 % (thin triangles along the jaw, the nose and the lips).
 constexpr double kMaxFolded = 0.05;
 
+// The compensator's default: most faces need none; the few whose label flips get up to this many steps.
+constexpr int kCompensationSteps = 4;
+
 // A video track keeps its template: the same k people for every frame of one face.
 struct TemplateTrack final : MethodTrackState {
   std::optional<FaceTemplate> tpl;
@@ -36,8 +39,10 @@ TemplateBank load_bank(const std::string& option) {
 class TemplateMethod final : public FacePrivatizer {
  public:
   explicit TemplateMethod(const MethodSettings& s)
-      : settings_(s), bank_(load_bank(s.template_bank)), renderer_(bank_.reference_shape(), bank_.side(), s.split) {
-    if (s.compensation_steps > 0) {
+      : compensation_steps_(s.compensation_steps >= 0 ? s.compensation_steps : kCompensationSteps),
+        bank_(load_bank(s.template_bank)),
+        renderer_(bank_.reference_shape(), bank_.side(), s.split) {
+    if (compensation_steps_ > 0) {
       ModelOptions mo = s.models;
       mo.threads = s.threads;
       compensator_ = std::make_unique<Compensator>(make_differentiable_expression_model(s.expression_model, mo),
@@ -58,15 +63,10 @@ class TemplateMethod final : public FacePrivatizer {
       if (!*state) *state = std::make_unique<TemplateTrack>();
       track = dynamic_cast<TemplateTrack*>(state->get());
     }
-    FaceTemplate tpl;
-    try {
-      tpl = track && track->tpl ? *track->tpl : bank_.select(job.expression, job.photo);
-    } catch (const InvalidArgument& e) {
-      out.failure = e.what();
-      return out;
-    }
+    // Fewer than k people for this photo: select throws, and the pipeline masks the face with the reason.
+    FaceTemplate tpl = track && track->tpl ? *track->tpl : bank_.select(job.expression, job.photo);
     const Strengths& st = job.strengths;
-    TemplateRender r = renderer_.render(job.x0, job.landmarks, tpl, TemplateStrengths{st.shape, st.low, st.high});
+    TemplateRender r = renderer_.render(job.x0, job.landmarks, tpl, st);
     if (r.folded > kMaxFolded) {
       out.failure = fmt::format("the landmarks fold {:.1f}% of the face mesh (at most {:.0f}%): pose too far from "
                                 "frontal or landmarks implausible",
@@ -79,7 +79,7 @@ class TemplateMethod final : public FacePrivatizer {
     out.candidates.push_back(r.published);
     if (compensator_ && st.compensate > 0.0f) {
       Compensation c = compensator_->run(job.x0, job.landmarks, r.published, r.geometry, r.blend, st.compensate,
-                                         settings_.compensation_steps);
+                                         compensation_steps_);
       if (c.steps > 0) out.candidates.push_back(std::move(c.canvas));
     }
     out.check_label = true;
@@ -87,13 +87,12 @@ class TemplateMethod final : public FacePrivatizer {
     out.geometry = std::move(r.geometry);
     out.template_donors = tpl.donors;
     out.template_people = tpl.people;
-    out.template_by_expression = tpl.by_expression;
     if (track && !track->tpl) track->tpl = std::move(tpl);
     return out;
   }
 
  private:
-  MethodSettings settings_;
+  int compensation_steps_;
   TemplateBank bank_;
   TemplateRenderer renderer_;
   std::unique_ptr<Compensator> compensator_;

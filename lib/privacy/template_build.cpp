@@ -42,10 +42,12 @@ TemplateBank build_template_bank(const std::vector<TemplateSource>& sources, con
   TemplateBuildReport rep;
   rep.per_expression.assign(kNumExpressions, 0);
   std::vector<Found> found;
+  std::vector<std::uint64_t> hashes;  // one per source photo
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const Image& img = sources[i].image;
     FERGUARD_CHECK(!img.empty() && img.channels() == 3, "donor '{}': expected an RGB image", sources[i].name);
     ++rep.photos;
+    hashes.push_back(photo_hash(img));
     std::vector<Face> faces;
     for (Face& f : analyzer.detect(img)) {
       const auto b = detail::landmark_bounds(f.landmarks);
@@ -85,7 +87,7 @@ TemplateBank build_template_bank(const std::vector<TemplateSource>& sources, con
     for (Point2f& p : local) p = {p.x - r.x, p.y - r.y};
     const Tensor4 tex = mesh.warp(crop, local, target, options.side, options.side);
     TemplateDonor d;
-    d.photo = photo_hash(img);
+    d.photo = hashes[f.source];
     d.identity = sources[f.source].identity;
     d.expression = f.expression;
     d.shape = fit_similarity(f.landmarks, reference).apply(f.landmarks);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "detail/check.h"
+#include "privacy/face_region.h"
 
 namespace ferguard::detail {
 namespace {
@@ -49,13 +50,6 @@ std::vector<Point2f> affine_fit(const std::vector<Point2f>& from, const std::vec
 cv::Mat plane(const Tensor4& t, int c) {
   return cv::Mat(t.shape().h, t.shape().w, CV_32F, const_cast<float*>(t.plane(0, c)));
 }
-
-std::vector<cv::Point> to_cv(const std::vector<Point2f>& p) {
-  std::vector<cv::Point> out;
-  for (const Point2f& q : p) out.emplace_back(int(std::lround(q.x)), int(std::lround(q.y)));
-  return out;
-}
-
 }  // namespace
 
 TemplateRenderer::TemplateRenderer(const std::vector<Point2f>& reference, int bank_side, SplitOptions split)
@@ -63,16 +57,9 @@ TemplateRenderer::TemplateRenderer(const std::vector<Point2f>& reference, int ba
       splitter_(split) {}
 
 std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, const std::vector<Point2f>& shape,
-                                                float s, const std::vector<Point2f>& neutral) const {
+                                                float s) const {
   const std::vector<Point2f> T = place(shape, L);
   std::vector<Point2f> P = L;
-  if (!neutral.empty()) {
-    // Video: expression = frame - neutral, so P = L + s (T - N) keeps the expression and replaces the identity.
-    const std::vector<Point2f> N = place(neutral, L);
-    for (int i = 0; i < kNumFaceLandmarks; ++i)
-      P[i] = {L[i].x + s * (T[i].x - N[i].x), L[i].y + s * (T[i].y - N[i].y)};
-    return P;
-  }
   for (const LandmarkGroup& g : {kJaw, kNose})
     for (int i = g.begin; i < g.end; ++i) P[i] = {L[i].x + s * (T[i].x - L[i].x), L[i].y + s * (T[i].y - L[i].y)};
   for (const LandmarkGroup& g : kExpressionGroups) {
@@ -96,7 +83,7 @@ std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, c
 }
 
 TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector<Point2f>& L, const FaceTemplate& tpl,
-                                        TemplateStrengths st, const std::vector<Point2f>& neutral) const {
+                                        const Strengths& st) const {
   const Shape4& s = canvas.shape();
   FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == s.w && s.h >= 16, "template canvas: expected 1x3xSxS, got {}",
                  s.str());
@@ -104,7 +91,7 @@ TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector
                  "template texture: expected 1x3x{}x{}, got {}", bank_side_, bank_side_, tpl.texture.shape().str());
   const int S = s.w;
   TemplateRender out;
-  out.geometry = geometry(L, tpl.shape, st.shape, neutral);
+  out.geometry = geometry(L, tpl.shape, st.shape);
   const std::vector<Point2f> cpL = mesh_.control_points(L), cpP = mesh_.control_points(out.geometry);
   out.folded = std::max(mesh_.folded_fraction(cpL), mesh_.folded_fraction(cpP));
 
@@ -113,14 +100,9 @@ TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector
 
   // Masks: the published outline's hull (illumination), and the hull of both outlines (blend).
   const float iod = std::max(1.0f, inter_ocular(out.geometry));
-  cv::Mat own(S, S, CV_32F, cv::Scalar(0)), both(S, S, CV_32F, cv::Scalar(0));
-  std::vector<cv::Point> hull;
-  cv::convexHull(to_cv(face_outline(out.geometry)), hull);
-  cv::fillConvexPoly(own, hull, cv::Scalar(1.0));
-  std::vector<Point2f> outlines = face_outline(L);
-  for (const Point2f& p : face_outline(out.geometry)) outlines.push_back(p);
-  cv::convexHull(to_cv(outlines), hull);
-  cv::fillConvexPoly(both, hull, cv::Scalar(1.0));
+  std::vector<float> own_mask = outline_hull_mask({out.geometry}, S);
+  out.hull = outline_hull_mask({L, out.geometry}, S);
+  const cv::Mat own(S, S, CV_32F, own_mask.data()), both(S, S, CV_32F, out.hull.data());
 
   // Illumination: A's very low band replaced by the person's, both averaged over the published face only.
   const double sigma = 0.35 * iod;
@@ -145,7 +127,6 @@ TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector
   cv::GaussianBlur(alpha, alpha, cv::Size(), 0.5 * f, 0.5 * f, cv::BORDER_REPLICATE);
   cv::max(alpha, both, alpha);
   out.blend.assign(alpha.ptr<float>(), alpha.ptr<float>() + n);
-  out.hull.assign(both.ptr<float>(), both.ptr<float>() + n);
   for (int c = 0; c < 3; ++c) {
     const float *xl = sx.low.plane(0, c), *xh = sx.high.plane(0, c), *al = sa.low.plane(0, c),
                 *ah = sa.high.plane(0, c), *x0 = canvas.plane(0, c);

@@ -23,12 +23,9 @@
 #include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/privacy/template_bank.h"
 #include "ferguard/types.h"
+#include "privacy/method.h"
 
 namespace ferguard::detail {
-
-struct TemplateStrengths {
-  float shape = 0.0f, low = 0.0f, high = 0.0f;
-};
 
 /// What came out for one face.
 struct TemplateRender {
@@ -44,13 +41,12 @@ class TemplateRenderer {
   /// `reference`: the bank's reference shape (canonical, its textures' geometry); `bank_side` its texture side.
   TemplateRenderer(const std::vector<Point2f>& reference, int bank_side, SplitOptions split);
   /// The published geometry P (see above) from the face's landmarks and the template's shape placed on them.
-  /// `neutral` (may be empty): a video track's neutral geometry; when given, the expression is the difference
-  /// frame - neutral and is added to the template's shape, so the identity part of the shape is replaced entirely.
   std::vector<Point2f> geometry(const std::vector<Point2f>& landmarks, const std::vector<Point2f>& template_shape,
-                                float strength_shape, const std::vector<Point2f>& neutral = {}) const;
-  /// Renders one face. Throws InvalidArgument for a malformed canvas or landmarks.
+                                float strength_shape) const;
+  /// Renders one face with strengths shape, low and high (compensate is not the renderer's). Throws
+  /// InvalidArgument for a malformed canvas or landmarks.
   TemplateRender render(const Tensor4& canvas, const std::vector<Point2f>& landmarks, const FaceTemplate& tpl,
-                        TemplateStrengths strengths, const std::vector<Point2f>& neutral = {}) const;
+                        const Strengths& strengths) const;
   const FaceMesh& mesh() const { return mesh_; }
 
  private:

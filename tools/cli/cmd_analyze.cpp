@@ -124,9 +124,10 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
           "--auditors: '{}' is also in --controllers; an auditor must be a recogniser the privatizer never used", n));
   o.controllers = a.controllers;
   o.auditors = a.auditors;
-  if (a.auditors.empty() && steered) {  // every recogniser the adversarial method does not steer with
-    for (const std::string& r : recognizer_names())
-      if (std::find(a.controllers.begin(), a.controllers.end(), r) == a.controllers.end()) o.auditors.push_back(r);
+  if (a.auditors.empty() && steered) {  // one auditor set for every point: those the adversarial method leaves
+    PipelineOptions adversarial = o;
+    adversarial.method = PrivacyMethod::adversarial;
+    o.auditors = adversarial.active_auditors();
   }
   o.template_bank = a.template_bank;
   o.audit = !a.no_audit;
