@@ -1,6 +1,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "detail/check.h"
 #include "detail/parallel.h"
 
 namespace ferguard::python {
@@ -25,6 +26,7 @@ void bind_data(py::module_& m) {
         o.seed = seed;
         if (!nuisance) o = o.without_nuisance();
         const SyntheticFaces faces(o);  // validates
+        detail::check_threads(threads, "threads");
         const std::size_t n = faces.size();
         py::array_t<std::uint8_t> images({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(size),
                                           static_cast<py::ssize_t>(size), static_cast<py::ssize_t>(3)});

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <fmt/format.h>
 
 #include "bindings.h"
@@ -30,6 +31,13 @@ Tensor4 image_array_to_tensor(const py::array& array, const char* what) {
     fill_from_hwc<std::uint8_t>(array, 1.0f / 255.0f, t);
   } else if (array.dtype().is(py::dtype::of<float>())) {
     fill_from_hwc<float>(array, 1.0f, t);
+    // One NaN would spread through the FFT to the whole channel: refuse it, naming the first bad pixel.
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int ch = 0; ch < c; ++ch)
+          if (const float v = t.at(0, ch, y, x); !std::isfinite(v))
+            throw InvalidArgument(fmt::format("{}: expected finite values, got {} at row {}, column {}, channel {}",
+                                              what, v, y, x, ch));
   } else {
     throw InvalidArgument(fmt::format("{}: expected dtype uint8 or float32, got {}", what,
                                       py::str(array.dtype()).cast<std::string>()));

@@ -189,7 +189,8 @@ void bind_pipeline(py::module_& m) {
                        const std::string& second_expression_model, const py::object& steps,
                        const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
-                       const py::object& models, const py::object& template_bank, bool audit) {
+                       const py::object& models, const py::object& template_bank, bool audit,
+                       std::int64_t max_pixels) {
              PipelineOptions o;
              o.method = parse_privacy_method(method);
              if (!preset.is_none()) o.apply_preset(preset.cast<std::string>());
@@ -211,6 +212,7 @@ void bind_pipeline(py::module_& m) {
              if (!models.is_none()) o.models.faceapi_dir = py::str(models).cast<std::string>();
              if (!template_bank.is_none()) o.template_bank = py::str(template_bank).cast<std::string>();
              o.audit = audit;
+             o.detector.max_pixels = max_pixels;
              auto p = std::make_unique<PyPipeline>();
              p->embeddings = embeddings;
              py::gil_scoped_release release;
@@ -228,6 +230,7 @@ void bind_pipeline(py::module_& m) {
            py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
            py::arg("seed") = 0, py::arg("threads") = 1, py::arg("embeddings") = false, py::arg("models") = py::none(),
            py::arg("template_bank") = py::none(), py::arg("audit") = true,
+           py::arg("max_pixels") = FaceDetectorOptions{}.max_pixels,
            "method: template (default), adversarial (alias ferguard), none, blur, pixelate, frequency or mask. "
            "auditors: [] = every recogniser the method does not steer with. template_bank: None = the default bank. "
            "audit=False: privatize and predict only (no auditors, no independent model, no naturalness checks). steps/compensation_steps/canvas: None = the preset's (preset: None = "

@@ -1,6 +1,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "detail/error_text.h"
 
 namespace py = pybind11;
 
@@ -25,6 +26,11 @@ PYBIND11_MODULE(_core, m) {
       model(e.what());
     } catch (const ferguard::Error& e) {
       error(e.what());
+    } catch (const std::exception& e) {
+      // A LibTorch error that escaped the library's own conversion: a ModelError, without its C++ stack trace.
+      const std::string text = e.what();
+      if (text.find("Exception raised from") == std::string::npos) throw;  // pybind11's own translators
+      model(ferguard::detail::without_stack_trace(text).c_str());
     }
   });
 

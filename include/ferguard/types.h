@@ -99,4 +99,8 @@ Tensor4 to_tensor(const std::vector<Image>& images);
 /// Throws InvalidArgument if index is out of range or the tensor has other than 1 or 3 channels.
 Image to_image(const Tensor4& batch, int index = 0);
 
+/// The most threads any `threads` option accepts: 4 times the machine's cores (at least 4). More would only add
+/// contention; options above it throw InvalidArgument. `threads = 0` means one per core.
+int max_threads();
+
 }  // namespace ferguard

@@ -2,10 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "detail/check.h"
 
 namespace ferguard {
+
+int max_threads() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return 4 * std::max(1, static_cast<int>(cores));
+}
+
+void detail::check_threads(int threads, const char* field) {
+  FERGUARD_CHECK(threads >= 0 && threads <= max_threads(),
+                 "{}: expected 0 (one per core) or 1..{} (4x the {} cores), got {}", field, max_threads(),
+                 max_threads() / 4, threads);
+}
 
 std::string Shape4::str() const { return fmt::format("{}x{}x{}x{}", n, c, h, w); }
 

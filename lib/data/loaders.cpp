@@ -29,7 +29,7 @@ void DatasetOptions::validate() const {
   FERGUARD_CHECK(val_fraction >= 0 && test_fraction >= 0 && val_fraction + test_fraction < 1,
                  "DatasetOptions.val_fraction/test_fraction: expected >= 0 with a sum below 1, got {} and {}",
                  val_fraction, test_fraction);
-  FERGUARD_CHECK(threads >= 0, "DatasetOptions.threads: expected >= 0, got {}", threads);
+  detail::check_threads(threads, "DatasetOptions.threads");
 }
 
 namespace detail {

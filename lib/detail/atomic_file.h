@@ -10,8 +10,4 @@ namespace ferguard::detail {
 void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes);
 void write_file_atomically(const std::string& path, const std::string& text);
 
-/// Publishes a finished temporary file: mode 0644, then renamed to `path`. On failure it removes `tmp` and throws
-/// IoError naming `path`. For outputs written in pieces (videos, streamed reports).
-void publish_file(const std::string& tmp, const std::string& path);
-
 }  // namespace ferguard::detail

@@ -12,3 +12,8 @@
 
 /// The common case: an invalid argument.
 #define FERGUARD_CHECK(cond, ...) FERGUARD_CHECK_AS(cond, InvalidArgument, __VA_ARGS__)
+
+namespace ferguard::detail {
+/// Throws InvalidArgument naming `field` unless 0 <= threads <= max_threads().
+void check_threads(int threads, const char* field);
+}  // namespace ferguard::detail

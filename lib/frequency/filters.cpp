@@ -29,8 +29,7 @@ void SplitOptions::validate() const {
   FERGUARD_CHECK(std::isfinite(cutoff) && cutoff > 0.0 && cutoff <= std::sqrt(2.0) + 1e-12,
                  "SplitOptions.cutoff: expected a fraction of the Nyquist radius in (0, 1.414], got {}", cutoff);
   FERGUARD_CHECK(order >= 1 && order <= 64, "SplitOptions.order: expected 1..64, got {}", order);
-  FERGUARD_CHECK(threads >= 0 && threads <= 1024, "SplitOptions.threads: expected 0 (all cores) or 1..1024, got {}",
-                 threads);
+  detail::check_threads(threads, "SplitOptions.threads");
 }
 
 }  // namespace ferguard

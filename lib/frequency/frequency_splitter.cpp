@@ -2,6 +2,7 @@
 
 #include <fftw3.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -142,6 +143,21 @@ FrequencySplitter::~FrequencySplitter() = default;
 FrequencySplitter::FrequencySplitter(FrequencySplitter&&) noexcept = default;
 FrequencySplitter& FrequencySplitter::operator=(FrequencySplitter&&) noexcept = default;
 
+namespace {
+// One NaN or inf spreads through the transform to its whole channel: refuse it, naming the first.
+void check_finite(const Tensor4& batch) {
+  const float* v = batch.data();
+  for (std::size_t i = 0; i < batch.shape().numel(); ++i) {
+    if (std::isfinite(v[i])) continue;
+    const Shape4& s = batch.shape();
+    const std::size_t x = i % s.w, y = i / s.w % s.h, c = i / s.plane() % s.c, n = i / (s.plane() * s.c);
+    throw InvalidArgument(fmt::format("split input: expected finite values, got {} at image {}, channel {}, row {}, "
+                                      "column {}",
+                                      v[i], n, c, y, x));
+  }
+}
+}  // namespace
+
 SplitResult FrequencySplitter::split(const Tensor4& batch) const {
   SplitResult r;
   split(batch, r);
@@ -149,12 +165,14 @@ SplitResult FrequencySplitter::split(const Tensor4& batch) const {
 }
 
 void FrequencySplitter::split(const Tensor4& batch, SplitResult& out) const {
+  check_finite(batch);
   if (out.low.shape() != batch.shape()) out.low.resize(batch.shape());
   if (out.high.shape() != batch.shape()) out.high.resize(batch.shape());
   impl_->run(batch, out.low, &out.high);
 }
 
 Tensor4 FrequencySplitter::lowpass(const Tensor4& batch) const {
+  check_finite(batch);
   Tensor4 low(batch.shape());
   impl_->run(batch, low, nullptr);
   return low;

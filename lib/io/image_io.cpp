@@ -10,12 +10,14 @@
 
 #include "detail/check.h"
 #include "detail/atomic_file.h"
+#include "detail/read_file.h"
 
 namespace ferguard {
 namespace fs = std::filesystem;
 
 void ImageReadOptions::validate() const {
   FERGUARD_CHECK(max_pixels >= 1, "ImageReadOptions.max_pixels: expected >= 1, got {}", max_pixels);
+  FERGUARD_CHECK(max_bytes >= 1, "ImageReadOptions.max_bytes: expected >= 1, got {}", max_bytes);
 }
 
 namespace {
@@ -73,13 +75,8 @@ Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& na
 }
 
 Image read_image(const std::string& path, const ImageReadOptions& options) {
-  std::error_code ec;
-  FERGUARD_CHECK_AS(fs::exists(path, ec), IoError, "image '{}': no such file", path);
-  FERGUARD_CHECK_AS(!fs::is_directory(path, ec), IoError, "image '{}': is a directory, expected a file", path);
-  std::ifstream in(path, std::ios::binary);
-  FERGUARD_CHECK_AS(in.good(), IoError, "image '{}': cannot open for reading", path);
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return decode_image(bytes, path, options);
+  options.validate();
+  return decode_image(detail::read_regular_file(path, "image", options.max_bytes), path, options);
 }
 
 void write_image(const std::string& path, const Image& image) {

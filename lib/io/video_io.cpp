@@ -12,11 +12,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "detail/atomic_file.h"
 #include "detail/check.h"
+#include "detail/read_file.h"
+#include "detail/temp_files.h"
 
 namespace ferguard {
 namespace fs = std::filesystem;
@@ -51,13 +53,38 @@ struct VideoReader::Impl {
   bool first_pending = false;
   double fps = 0.0;
   int width = 0, height = 0, frame_count = -1;
+  int frames_read = 0;
+  bool ended = false;
+  std::string early_end;
+
+  // Called once when no further frame comes: a shortfall of more than 2 % (and more than one frame) against the
+  // container's count is a broken stream, not a rounded estimate.
+  void end(const std::string& decode_error) {
+    if (ended) return;
+    ended = true;
+    if (!decode_error.empty()) {
+      early_end = fmt::format("frame {} cannot be decoded ({}); the video ends there", frames_read + 1, decode_error);
+    } else if (frame_count > 0 && frame_count - frames_read > std::max(1, frame_count / 50)) {
+      early_end = fmt::format("the stream ended after {} of the {} frames its container announces (corrupt or "
+                              "truncated file)",
+                              frames_read, frame_count);
+    }
+  }
 };
+
+namespace {
+// FFmpeg prints its own lines on stderr (through OpenCV's backend) unless told otherwise; ferguard reports problems
+// in its own words. Set once, before the first capture or writer, and never over the user's own setting.
+void quiet_ffmpeg() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0); });  // AV_LOG_QUIET
+}
+}  // namespace
 
 VideoReader::VideoReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
-  std::error_code ec;
-  FERGUARD_CHECK_AS(fs::exists(path, ec), IoError, "video '{}': no such file", path);
-  FERGUARD_CHECK_AS(!fs::is_directory(path, ec), IoError, "video '{}': is a directory, expected a file", path);
+  detail::check_regular_file(path, "video");  // a FIFO or device would make FFmpeg block or read forever
+  quiet_ffmpeg();
   try {
     impl_->capture.open(path, cv::CAP_FFMPEG);
     FERGUARD_CHECK_AS(impl_->capture.isOpened(), IoError, "video '{}': cannot be opened (corrupt or unsupported format)",
@@ -89,18 +116,29 @@ bool VideoReader::read(Image& rgb) {
     frame = impl_->first;
     impl_->first.release();
   } else {
+    if (impl_->ended) return false;
     try {
-      if (!impl_->capture.read(frame) || frame.empty()) return false;
+      if (!impl_->capture.read(frame) || frame.empty()) {
+        impl_->end("");
+        return false;
+      }
     } catch (const cv::Exception& e) {
-      throw IoError(fmt::format("video '{}': cannot decode a frame ({})", impl_->path, e.what()));
+      impl_->end(e.what());
+      return false;
     }
   }
-  FERGUARD_CHECK_AS(frame.cols == impl_->width && frame.rows == impl_->height, IoError,
-                    "video '{}': frame of {}x{} after frames of {}x{}", impl_->path, frame.cols, frame.rows,
-                    impl_->width, impl_->height);
+  if (frame.cols != impl_->width || frame.rows != impl_->height) {
+    impl_->end(fmt::format("a frame of {}x{} after frames of {}x{}", frame.cols, frame.rows, impl_->width,
+                           impl_->height));
+    return false;
+  }
   rgb = rgb_from_bgr(frame);
+  ++impl_->frames_read;
   return true;
 }
+
+int VideoReader::frames_read() const { return impl_->frames_read; }
+const std::string& VideoReader::early_end() const { return impl_->early_end; }
 
 const std::string& VideoReader::path() const { return impl_->path; }
 double VideoReader::fps() const { return impl_->fps; }
@@ -109,15 +147,15 @@ int VideoReader::height() const { return impl_->height; }
 int VideoReader::frame_count() const { return impl_->frame_count; }
 
 struct VideoWriter::Impl {
-  std::string path, tmp;
+  std::string path;
+  std::unique_ptr<detail::TempFile> tmp;
   cv::VideoWriter writer;
   int width = 0, height = 0, frames = 0;
   int pad_x = 0, pad_y = 0;  // OpenCV's FFmpeg writer drops an odd last column/row: pad to even instead
 
   void discard() {
     if (writer.isOpened()) writer.release();
-    if (!tmp.empty()) ::unlink(tmp.c_str());
-    tmp.clear();
+    tmp.reset();
   }
 };
 
@@ -125,26 +163,18 @@ VideoWriter::VideoWriter(const std::string& path, int width, int height, double 
     : impl_(std::make_unique<Impl>()) {
   FERGUARD_CHECK(width >= 1 && height >= 1, "video '{}': expected a frame size >= 1x1, got {}x{}", path, width, height);
   FERGUARD_CHECK(std::isfinite(fps) && fps > 0, "video '{}': expected fps > 0, got {}", path, fps);
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  FERGUARD_CHECK_AS(fs::is_directory(dir, ec), IoError, "output '{}': directory '{}' does not exist", path,
-                    dir.string());
+  quiet_ffmpeg();
   // The temporary keeps the extension: FFmpeg chooses the container by it.
-  const std::string ext = target.extension().string();
-  std::string tmp = (dir / ("." + target.stem().string() + ".XXXXXX.partial" + ext)).string();
-  const int fd = ::mkstemps(tmp.data(), static_cast<int>(std::string(".partial").size() + ext.size()));
-  FERGUARD_CHECK_AS(fd >= 0, IoError, "output '{}': cannot create a temporary file ({})", path, std::strerror(errno));
-  ::close(fd);
+  impl_->tmp = std::make_unique<detail::TempFile>(path, "partial" + fs::path(path).extension().string(), true);
+  ::close(impl_->tmp->release_fd());
   impl_->path = path;
-  impl_->tmp = tmp;
   impl_->width = width;
   impl_->height = height;
   impl_->pad_x = width % 2;
   impl_->pad_y = height % 2;
   bool opened = false;
   try {
-    opened = impl_->writer.open(tmp, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
+    opened = impl_->writer.open(impl_->tmp->path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
                                 cv::Size(width + impl_->pad_x, height + impl_->pad_y));
   } catch (const cv::Exception& e) {
     opened = false;
@@ -190,13 +220,12 @@ void VideoWriter::close() {
   FERGUARD_CHECK(impl_->writer.isOpened(), "video '{}': close() called twice", impl_->path);
   impl_->writer.release();
   std::error_code ec;
-  if (impl_->frames == 0 || fs::file_size(impl_->tmp, ec) == 0 || ec) {
+  if (impl_->frames == 0 || fs::file_size(impl_->tmp->path(), ec) == 0 || ec) {
     impl_->discard();
     throw IoError(fmt::format("output '{}': no frame was written", impl_->path));
   }
-  const std::string tmp = impl_->tmp;
-  impl_->tmp.clear();  // from here on the temporary file is publish_file's to remove
-  detail::publish_file(tmp, impl_->path);
+  impl_->tmp->publish();
+  impl_->tmp.reset();
 }
 
 int VideoWriter::frames() const { return impl_->frames; }

@@ -5,6 +5,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "detail/check.h"
+#include "model/torch_runtime.h"
 
 namespace ferguard::learn {
 
@@ -70,7 +71,7 @@ Communicator::Communicator(const DistributedOptions& options) : rank_(options.ra
     impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, rank_, world_, go);
   } catch (const std::exception& e) {
     throw ModelError(fmt::format("distributed rank {} of {} at master '{}': cannot join the group ({})", rank_,
-                                 world_, options.master, e.what()));
+                                 world_, options.master, detail::exception_message(e)));
   }
 }
 

@@ -111,7 +111,7 @@ void TrainOptions::validate() const {
   for (auto [w, what] : {std::pair{loss.privacy, "loss.privacy"}, {loss.invariance, "loss.invariance"},
                          {loss.expression, "loss.expression"}, {loss.change, "loss.change"}})
     FERGUARD_CHECK(std::isfinite(w) && w >= 0.0, "{}: expected a weight >= 0, got {}", what, w);
-  FERGUARD_CHECK(threads >= 0 && threads <= 1024, "threads: expected 0 (all cores) or 1..1024, got {}", threads);
+  detail::check_threads(threads, "threads");
   distributed.validate();
 }
 
@@ -119,7 +119,7 @@ void EvalOptions::validate() const {
   for (double s : strengths) check_strength(s, "strengths");
   FERGUARD_CHECK(epochs_attacker == -1 || epochs_attacker >= 1, "epochs_attacker: expected >= 1, got {}",
                  epochs_attacker);
-  FERGUARD_CHECK(threads >= -1 && threads <= 1024, "threads: expected 0 (all cores) or 1..1024, got {}", threads);
+  if (threads != -1) detail::check_threads(threads, "threads");
 }
 
 namespace learn {

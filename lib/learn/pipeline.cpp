@@ -38,7 +38,7 @@ PrivacyPipeline::PrivacyPipeline(PrivacyPipeline&&) noexcept = default;
 PrivacyPipeline& PrivacyPipeline::operator=(PrivacyPipeline&&) noexcept = default;
 
 PrivacyPipeline PrivacyPipeline::load(const std::string& dir, int threads) {
-  FERGUARD_CHECK(threads >= 0, "threads: expected 0 (all cores) or more, got {}", threads);
+  detail::check_threads(threads, "threads");
   const std::string path = (std::filesystem::path(dir) / "config.json").string();
   std::ifstream in(path);
   FERGUARD_CHECK_AS(in.good(), IoError, "model folder '{}': no config.json", dir);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "detail/check.h"
+#include "model/model_files.h"
 #include "ferguard/face/face_crops.h"
 #include "model/faceapi_landmark.h"
 #include "model/faceapi_preprocess.h"
@@ -23,6 +24,7 @@ void FaceDetectorOptions::validate() const {
   FERGUARD_CHECK(iou_threshold >= 0.0f && iou_threshold <= 1.0f,
                  "FaceDetectorOptions.iou_threshold: expected a value in [0, 1], got {}", iou_threshold);
   FERGUARD_CHECK(max_results >= 1, "FaceDetectorOptions.max_results: expected >= 1, got {}", max_results);
+  FERGUARD_CHECK(max_pixels >= 1, "FaceDetectorOptions.max_pixels: expected >= 1, got {}", max_pixels);
 }
 
 namespace {
@@ -58,6 +60,11 @@ struct FaceDetector::Impl {
       const std::vector<const Image*> chunk(images.begin() + begin, images.begin() + end);
       const at::Tensor input = detail::ssd_input(chunk).to(device);
       const detail::SsdRawOutput raw = net->forward(input);
+      for (const at::Tensor& t : {raw.box_encodings, raw.class_logits}) {
+        const at::Tensor c = t.to(at::kCPU).contiguous();
+        detail::check_finite_values(c.data_ptr<float>(), static_cast<std::size_t>(c.numel()), weights_path,
+                                    "the output");
+      }
       for (std::size_t i = 0; i < chunk.size(); ++i) {
         const detail::SsdDecoded d = detail::decode_ssd_output(raw, static_cast<std::int64_t>(i), net->anchors());
         std::vector<Face> faces;
@@ -88,9 +95,21 @@ FaceDetector::~FaceDetector() = default;
 FaceDetector::FaceDetector(FaceDetector&&) noexcept = default;
 FaceDetector& FaceDetector::operator=(FaceDetector&&) noexcept = default;
 
-std::vector<Face> FaceDetector::detect(const Image& image) const { return impl_->detect({&image}).front(); }
+namespace {
+void check_pixels(const Image& image, std::int64_t max_pixels) {
+  const std::int64_t n = std::int64_t(image.width()) * image.height();
+  FERGUARD_CHECK(n <= max_pixels, "image: {}x{} = {} pixels exceeds the limit of {} (max_pixels)", image.width(),
+                 image.height(), n, max_pixels);
+}
+}  // namespace
+
+std::vector<Face> FaceDetector::detect(const Image& image) const {
+  check_pixels(image, impl_->detection.max_pixels);
+  return impl_->detect({&image}).front();
+}
 std::vector<std::vector<Face>> FaceDetector::detect(const std::vector<Image>& images) const {
   std::vector<const Image*> ptrs;
+  for (const Image& im : images) check_pixels(im, impl_->detection.max_pixels);
   for (const Image& im : images) ptrs.push_back(&im);
   return impl_->detect(ptrs);
 }
@@ -113,7 +132,10 @@ struct LandmarkNet::Impl {
       const std::int64_t end = std::min<std::int64_t>(begin + options.max_batch, input.size(0));
       outs.push_back(net->forward(input.slice(0, begin, end).to(device)).to(at::kCPU));
     }
-    return at::cat(outs, 0).contiguous();
+    at::Tensor out = at::cat(outs, 0).contiguous();
+    detail::check_finite_values(out.data_ptr<float>(), static_cast<std::size_t>(out.numel()), weights_path,
+                                "the output");
+    return out;
   }
 
   std::vector<std::vector<Face>> locate(const std::vector<const Image*>& images,

@@ -11,13 +11,14 @@
 #include "model/faceapi_modules.h"
 #include "model/faceapi_preprocess.h"
 #include "model/model_paths.h"
+#include "model/model_files.h"
 #include "model/tfjs_weights.h"
 #include "model/torch_runtime.h"
 
 namespace ferguard {
 
 void FaceNetOptions::validate() const {
-  FERGUARD_CHECK(threads >= 0, "FaceNetOptions.threads: expected >= 0, got {}", threads);
+  detail::check_threads(threads, "FaceNetOptions.threads");
   FERGUARD_CHECK(max_batch >= 1, "FaceNetOptions.max_batch: expected >= 1, got {}", max_batch);
   detail::parse_device(device);
 }
@@ -48,7 +49,10 @@ struct NetRunner {
       const std::int64_t end = std::min<std::int64_t>(begin + options.max_batch, input.size(0));
       outs.push_back(net->forward(input.slice(0, begin, end).to(device)).to(at::kCPU));
     }
-    return at::cat(outs, 0).contiguous();
+    at::Tensor out = at::cat(outs, 0).contiguous();
+    detail::check_finite_values(out.data_ptr<float>(), static_cast<std::size_t>(out.numel()), weights_path,
+                                "the output");
+    return out;
   }
 
   at::Tensor run_images(const std::vector<Image>& crops, std::int64_t size) const {

@@ -17,7 +17,7 @@
 namespace ferguard {
 
 void ModelOptions::validate() const {
-  FERGUARD_CHECK(threads >= 0, "ModelOptions.threads: expected >= 0, got {}", threads);
+  detail::check_threads(threads, "ModelOptions.threads");
   FERGUARD_CHECK(max_batch >= 1, "ModelOptions.max_batch: expected >= 1, got {}", max_batch);
   FERGUARD_CHECK(!device.empty(), "ModelOptions.device: expected a device such as 'cpu', got an empty string");
 }

@@ -4,6 +4,7 @@ list(APPEND FERGUARD_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_nets.cpp
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_preprocess.cpp
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_resnet.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/model_files.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model_paths.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tfjs_weights.cpp
   ${CMAKE_CURRENT_LIST_DIR}/torch_runtime.cpp)

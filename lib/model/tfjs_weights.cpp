@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "detail/check.h"
+#include "model/model_files.h"
 
 namespace ferguard::detail {
 namespace {
@@ -18,10 +19,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::vector<std::uint8_t> read_file_bytes(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  FERGUARD_CHECK_AS(in.good(), ModelError,
-                    "{} '{}' is missing or unreadable (run scripts/fetch_models.sh, or make test)", what, path);
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return read_model_file(path, what).bytes;
 }
 
 // IEEE 754 binary16 -> float, including subnormals, infinities and NaN.
@@ -171,7 +169,10 @@ TfjsWeights TfjsWeights::decode(const std::string& manifest_json,
                         "weights of '{}': tensor '{}' needs bytes [{}, {}) but group {} has only {} bytes "
                         "(truncated file?)",
                         source, spec.name, offset, offset + spec.nbytes, g, buffer.size());
-      out.tensors_.emplace(spec.name, decode_tensor(spec, buffer.data() + offset));
+      at::Tensor t = decode_tensor(spec, buffer.data() + offset);
+      if (t.scalar_type() == at::kFloat)  // random bytes decode to NaN and inf: refuse them at load, not as figures
+        check_finite_values(t.data_ptr<float>(), n, source, ("weight tensor '" + spec.name + "'").c_str());
+      out.tensors_.emplace(spec.name, std::move(t));
       offset += spec.nbytes;
       out.order_.push_back(spec.name);
       out.specs_.push_back(std::move(spec));

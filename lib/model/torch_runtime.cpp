@@ -22,6 +22,11 @@ c10::Device parse_device(const std::string& device) {
   return d;
 }
 
+std::string exception_message(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
+
 ScopedTorchThreads::ScopedTorchThreads(int threads) : previous_(at::get_num_threads()) {
   const int want = resolve_threads(threads);
   changed_ = want != previous_;

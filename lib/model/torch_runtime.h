@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/Device.h>
 
+#include <exception>
 #include <string>
 
 namespace ferguard::detail {
@@ -10,6 +11,9 @@ namespace ferguard::detail {
 /// Parses a device string ("cpu", "cuda", "cuda:0"); throws InvalidArgument naming it when it is malformed,
 /// ModelError when the device is unavailable in this LibTorch build or machine.
 c10::Device parse_device(const std::string& device);
+
+/// An exception's message fit for a user: LibTorch's c10::Error without the C++ stack trace it carries.
+std::string exception_message(const std::exception& e);
 
 /// Sets LibTorch's intra-op thread count for its lifetime and restores the previous value afterwards.
 /// With the OpenMP backend (Debian's LibTorch) the setting is the calling thread's OpenMP ICV, so concurrent

@@ -10,6 +10,7 @@
 #include "ferguard/audit/naturalness.h"
 #include "ferguard/privacy/template_bank.h"
 #include "model/differentiable.h"
+#include "model/torch_runtime.h"
 #include "pipeline/pipeline_impl.h"
 #include "privacy/face_region.h"
 
@@ -79,7 +80,7 @@ void PipelineOptions::validate() const {
   FERGUARD_CHECK(canvas >= 32 && canvas <= 1024, "PipelineOptions.canvas: expected 32..1024, got {}", canvas);
   FERGUARD_CHECK(cutoff > 0.0 && cutoff <= std::sqrt(2.0), "PipelineOptions.cutoff: expected (0, sqrt 2], got {}", cutoff);
   FERGUARD_CHECK(min_face >= 1, "PipelineOptions.min_face: expected >= 1, got {}", min_face);
-  FERGUARD_CHECK(threads >= 0, "PipelineOptions.threads: expected >= 0, got {}", threads);
+  detail::check_threads(threads, "PipelineOptions.threads");
   models.validate();
   detector.validate();
 }
@@ -240,7 +241,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       try {
         change = method->apply(job, i < states.size() ? states[i] : nullptr);
       } catch (const std::exception& e) {  // this face's geometry, template or a kernel: mask it, go on with the others
-        change.failure = e.what();
+        change.failure = detail::exception_message(e);
       }
       if (change.failure.empty() && change.candidates.empty()) change.failure = "the method returned no face";
       if (!change.failure.empty()) {

@@ -14,6 +14,7 @@
 
 #include "detail/atomic_file.h"
 #include "detail/check.h"
+#include "detail/temp_files.h"
 #include "ferguard/pipeline/report.h"
 #include "ferguard/version.h"
 
@@ -228,7 +229,8 @@ std::string sweep_json(const std::vector<SweepPoint>& points, const PipelineInfo
 }
 
 struct VideoReportWriter::Impl {
-  std::string path, tmp;
+  std::string path;
+  std::unique_ptr<detail::TempFile> tmp;
   std::FILE* file = nullptr;
   bool embeddings = false;
   int frames = 0;
@@ -240,24 +242,16 @@ struct VideoReportWriter::Impl {
   void discard() {
     if (file) std::fclose(file);
     file = nullptr;
-    if (!tmp.empty()) ::unlink(tmp.c_str());
-    tmp.clear();
+    tmp.reset();
   }
 };
 
 VideoReportWriter::VideoReportWriter(const std::string& path, const PipelineInfo& info, Header h)
     : impl_(std::make_unique<Impl>()) {
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  FERGUARD_CHECK_AS(fs::is_directory(dir, ec), IoError, "output '{}': directory '{}' does not exist", path,
-                    dir.string());
   impl_->path = path;
   impl_->embeddings = h.embeddings;
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  FERGUARD_CHECK_AS(fd >= 0, IoError, "output '{}': cannot create a temporary file ({})", path, std::strerror(errno));
-  impl_->tmp = tmp;
+  impl_->tmp = std::make_unique<detail::TempFile>(path, "tmp");
+  const int fd = impl_->tmp->release_fd();
   impl_->file = ::fdopen(fd, "wb");
   if (!impl_->file) {
     ::close(fd);
@@ -288,9 +282,13 @@ void VideoReportWriter::add(const AnalysisResult& frame, int index) {
   impl_->write((impl_->frames++ == 0 ? "\n    " : ",\n    ") + j.dump());
 }
 
-void VideoReportWriter::close() {
+void VideoReportWriter::close(const std::string& warning) {
   FERGUARD_CHECK(impl_->file != nullptr, "VideoReportWriter '{}': close() called twice", impl_->path);
-  impl_->write(impl_->frames == 0 ? "]\n}\n" : "\n  ]\n}\n");
+  const Json tail = {{"frames_read", impl_->frames}, {"warning", warning.empty() ? Json() : Json(warning)}};
+  std::string end = tail.dump(2);  // "{\n  "frames_read": ..,\n  "warning": ..\n}"
+  end = end.substr(1, end.size() - 2);
+  while (!end.empty() && end.back() == '\n') end.pop_back();
+  impl_->write((impl_->frames == 0 ? "]," : "\n  ],") + end + "\n}\n");
   std::FILE* f = impl_->file;
   impl_->file = nullptr;
   const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
@@ -299,9 +297,8 @@ void VideoReportWriter::close() {
     impl_->discard();
     throw IoError(fmt::format("output '{}': cannot finish writing", impl_->path));
   }
-  const std::string tmp = impl_->tmp;
-  impl_->tmp.clear();  // from here on the temporary file is publish_file's to remove
-  detail::publish_file(tmp, impl_->path);
+  impl_->tmp->publish();
+  impl_->tmp.reset();
 }
 
 }  // namespace ferguard

@@ -207,5 +207,5 @@ def test_sweep_writes_curve_and_no_per_image_files(cli, tmp_path, small_sample):
 def test_bad_options_name_the_flag(cli, tmp_path, args, flag):
     ferguard.write_image(str(tmp_path / "p.png"), np.zeros((8, 8, 3), np.uint8))
     r = run(cli, tmp_path / "p.png", "--out", tmp_path / "out", "--quiet", *args)
-    assert r.returncode == 1
-    assert flag in r.stderr
+    assert r.returncode == 2  # a usage error, like CLI11's own
+    assert r.stderr.startswith("ferguard: error: ") and flag in r.stderr

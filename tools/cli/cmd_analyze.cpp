@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "analyze_inputs.h"
 #include "commands.h"
 #include "detail/atomic_file.h"
+#include "detail/error_text.h"
 #include "ferguard/ferguard.h"
 #include "ferguard/io/video_io.h"
 #include "ferguard/pipeline/pipeline.h"
@@ -24,6 +26,8 @@
 namespace ferguard::cli {
 namespace {
 namespace fs = std::filesystem;
+
+constexpr int kUnset = std::numeric_limits<int>::min();
 
 struct AnalyzeArgs {
   std::vector<std::string> paths;
@@ -40,8 +44,8 @@ struct AnalyzeArgs {
   std::string template_bank;
   std::string expression_model = PipelineOptions{}.expression_model;
   std::string second_expression_model = PipelineOptions{}.second_expression_model;
-  int steps = -1;
-  int compensation_steps = -1;
+  int steps = kUnset;  // kUnset: the preset's (or the method's) default
+  int compensation_steps = kUnset;
   std::int64_t seed = 0;
   int threads = 1;
   bool embeddings = false;
@@ -90,7 +94,7 @@ std::vector<float> parse_strengths(const std::string& text) {
 }
 
 // Options of the pipeline from the flags; every check names its flag.
-PipelineOptions to_options(const AnalyzeArgs& a) {
+PipelineOptions flags_to_options(const AnalyzeArgs& a) {
   PipelineOptions o;
   try {
     o.method = parse_privacy_method(a.method);
@@ -129,6 +133,16 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
     adversarial.method = PrivacyMethod::adversarial;
     o.auditors = adversarial.active_auditors();
   }
+  if (a.sweep) {
+    parse_strengths(a.sweep_strengths);
+    for (const std::string& m : a.sweep_methods) {
+      try {
+        parse_privacy_method(m);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument(std::string("--sweep-methods: ") + e.what());
+      }
+    }
+  }
   o.template_bank = a.template_bank;
   o.audit = !a.no_audit;
   if (a.no_audit && a.sweep) throw InvalidArgument("--no-audit: a sweep is an audit; drop one of --no-audit, --sweep");
@@ -138,12 +152,17 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
                 "expression model");
   o.expression_model = a.expression_model;
   o.second_expression_model = a.second_expression_model;
-  if (a.steps >= 0) o.steps = a.steps;
-  if (a.compensation_steps >= 0) o.compensation_steps = a.compensation_steps;
+  for (const auto& [value, flag] : {std::pair{a.steps, "--steps"}, {a.compensation_steps, "--compensation-steps"}})
+    if (value != kUnset && (value < 0 || value > 1000))
+      throw InvalidArgument(fmt::format("{}: expected 0..1000, got {}", flag, value));
+  if (a.steps != kUnset) o.steps = a.steps;
+  if (a.compensation_steps != kUnset) o.compensation_steps = a.compensation_steps;
   if (!(a.budget_scale > 0.0f && a.budget_scale <= 10.0f))
     throw InvalidArgument(fmt::format("--budget-scale: expected a value in (0, 10], got {}", a.budget_scale));
   o.budget_scale = a.budget_scale;
-  if (a.threads < 0) throw InvalidArgument(fmt::format("--threads: expected >= 0, got {}", a.threads));
+  if (a.threads < 0 || a.threads > max_threads())
+    throw InvalidArgument(fmt::format("--threads: expected 0 (one per core) or 1..{} (4x the cores), got {}",
+                                      max_threads(), a.threads));
   if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
   if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -151,6 +170,15 @@ PipelineOptions to_options(const AnalyzeArgs& a) {
   o.models.threads = a.threads;
   o.validate();
   return o;
+}
+
+// A bad flag value is a usage error (exit code 2).
+PipelineOptions to_options(const AnalyzeArgs& a) {
+  try {
+    return flags_to_options(a);
+  } catch (const InvalidArgument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 std::string out_file(const AnalyzeArgs& a, const std::string& name) { return (fs::path(a.out) / name).string(); }
@@ -267,12 +295,17 @@ void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
     progress.frame_done(in.path, n, total, faces);
     ++n;
   }
+  // A stream that breaks off early keeps the frames read, with a warning in its report; the run then fails.
+  const bool cut = a.max_frames == 0 || n < a.max_frames;
+  const std::string warning = cut ? reader.early_end() : std::string();
   // All three appear together or not at all: a failure above leaves only temporaries, removed by the destructors.
   private_video.close();
   annotated_video.close();
-  report.close();
+  report.close(warning);
   tracks.move_to(records.all());
   progress.input_done(in.path, fmt::format("{} frames, {}, {} tracks", n, faces_text(faces), tracks.tracks()));
+  if (!warning.empty())
+    throw IoError(fmt::format("video '{}': {}; the outputs hold the {} frame(s) read", in.path, warning, n));
 }
 
 nlohmann::ordered_json errors_json(const std::vector<InputError>& errors) {
@@ -302,9 +335,9 @@ void guarded(std::vector<InputError>& errors, Progress& progress, const std::str
   try {
     fn();
   } catch (const Error& e) {
-    record_error(errors, progress, path, e.what());
+    record_error(errors, progress, path, detail::without_stack_trace(e.what()));
   } catch (const std::exception& e) {  // OpenCV or the standard library: still one input's failure, not the run's
-    record_error(errors, progress, path, fmt::format("'{}': {}", path, e.what()));
+    record_error(errors, progress, path, fmt::format("'{}': {}", path, detail::without_stack_trace(e.what())));
   }
 }
 
@@ -497,10 +530,11 @@ void add_analyze_command(CLI::App& app) {
   cmd->callback([a] {
     const PipelineOptions options = to_options(*a);
     ExpandedInputs expanded = expand_inputs(a->paths);
-    std::error_code ec;
-    fs::create_directories(a->out, ec);
-    if (ec || !fs::is_directory(a->out, ec))
-      throw IoError(fmt::format("--out '{}': cannot create the output folder ({})", a->out, ec.message()));
+    prepare_output_folder(a->out, a->quiet);
+    if (expanded.skipped_own > 0 && !a->quiet)
+      std::cerr << fmt::format("ferguard: note: skipped {} of ferguard's own output file(s) in the input folder(s) "
+                               "(*.private.*, *.annotated.*, contact_sheet.png, sweep_*.png)\n",
+                               expanded.skipped_own);
     const int failed = a->sweep ? run_sweep(*a, options, expanded) : run_analyze(*a, options, expanded);
     if (failed > 0)
       throw Error(fmt::format("{} input(s) failed (listed in {}); the others were processed", failed,

@@ -2,7 +2,15 @@
 // Each sub-command registers its options on the app and returns the callback that runs it.
 #include <CLI/CLI.hpp>
 
+#include "ferguard/error.h"
+
 namespace ferguard::cli {
+
+/// A flag's value is out of range or inconsistent with another flag: exit code 2, like CLI11's own parse errors.
+class UsageError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
 
 void add_split_command(CLI::App& app);
 void add_demo_command(CLI::App& app);

@@ -1,11 +1,16 @@
-// ferguard command-line tool. Exit codes: 0 success, 1 ferguard error (message on stderr), 2 usage error.
+// ferguard command-line tool. Exit codes: 0 success, 1 ferguard error, 2 usage error (unknown flag, missing or
+// malformed value); every error is one line on stderr starting "ferguard: error:". On SIGINT, SIGTERM or SIGHUP the
+// temporary files of unfinished outputs are removed before the process dies of the signal.
 #include <fmt/format.h>
 
 #include <malloc.h>
+#include <opencv2/core/utils/logger.hpp>
 
 #include <iostream>
 
 #include "commands.h"
+#include "detail/error_text.h"
+#include "detail/temp_files.h"
 #include "ferguard/ferguard.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +19,10 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);
+  ferguard::detail::remove_temp_files_on_signals();
+  // OpenCV's own warnings (and FFmpeg's, silenced by the video reader) are not for ferguard's users: ferguard reports
+  // what went wrong in its own words.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   CLI::App app{"ferguard: facial expression recognition with measured identity leakage"};
   app.set_version_flag("--version", std::string("ferguard ") + FERGUARD_VERSION_STRING);
   app.require_subcommand(1);
@@ -30,12 +39,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const ferguard::Error& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --version
+    std::cerr << "ferguard: error: " << e.what() << "\n"
+              << "Run 'ferguard --help' or 'ferguard COMMAND --help' for the usage.\n";
+    return 2;
+  } catch (const ferguard::cli::UsageError& e) {
     std::cerr << "ferguard: error: " << e.what() << "\n";
+    return 2;
+  } catch (const ferguard::Error& e) {
+    std::cerr << "ferguard: error: " << ferguard::detail::without_stack_trace(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "ferguard: internal error: " << e.what() << "\n";
+    std::cerr << "ferguard: error: " << ferguard::detail::without_stack_trace(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -13,17 +13,20 @@ namespace ferguard {
 struct ImageReadOptions {
   /// Images with more pixels than this are refused before they are decoded (decompression bombs).
   std::int64_t max_pixels = 50'000'000;
+  /// Files larger than this many bytes are refused before they are read (512 MiB: a 50-megapixel 16-bit PNG fits).
+  std::int64_t max_bytes = std::int64_t(512) << 20;
   /// Convert grey images to 3 identical RGB channels (otherwise they keep 1 channel).
   bool force_rgb = true;
 
-  /// Throws InvalidArgument if max_pixels < 1.
+  /// Throws InvalidArgument if max_pixels or max_bytes < 1.
   void validate() const;
 };
 
 /// Reads an image file as HWC uint8: RGB (or grey when !force_rgb). 16-bit images are scaled to 8 bits;
 /// an alpha channel is dropped (pixels are taken as opaque).
-/// Throws IoError naming the path if it is missing, empty, corrupt or unsupported, and InvalidArgument if
-/// it is larger than options.max_pixels.
+/// Throws IoError naming the path if it is missing, not a regular file (a device such as /dev/zero, a FIFO or a
+/// socket, also behind a symlink: refused without reading from it), empty, larger than options.max_bytes, corrupt or
+/// unsupported, and InvalidArgument if it has more than options.max_pixels pixels.
 Image read_image(const std::string& path, const ImageReadOptions& options = {});
 
 /// Decodes an in-memory encoded image (same rules as read_image); `name` is used in messages.

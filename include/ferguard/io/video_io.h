@@ -10,18 +10,27 @@ namespace ferguard {
 /// Whether `path` names a video by its extension: .mp4 .avi .mov .mkv .webm .m4v (case-insensitive).
 bool is_video_path(const std::string& path);
 
-/// Frames of a video file, in order.
+/// Frames of a video file, in order. FFmpeg's own log lines are silenced (OPENCV_FFMPEG_LOGLEVEL is set to quiet
+/// unless the environment already sets it); problems are reported as ferguard errors and warnings instead.
+/// One reader is used by one thread at a time.
 class VideoReader {
  public:
-  /// Opens `path` and decodes its first frame. Throws IoError naming the path when it is missing, cannot be opened
-  /// or holds no frame.
+  /// Opens `path` and decodes its first frame. Throws IoError naming the path when it is missing, not a regular file
+  /// (a FIFO or device is refused before FFmpeg could block on it), cannot be opened or holds no frame.
   explicit VideoReader(const std::string& path);
   ~VideoReader();
   VideoReader(VideoReader&&) noexcept;
   VideoReader& operator=(VideoReader&&) noexcept;
 
-  /// The next frame as HxWx3 RGB; false at the end of the video (`rgb` is then left as it was).
+  /// The next frame as HxWx3 RGB; false at the end of the video (`rgb` is then left as it was), also when the
+  /// stream breaks off early: then early_end() says why.
   bool read(Image& rgb);
+  /// Frames returned by read() so far.
+  int frames_read() const;
+  /// After read() returned false: why the video ended before the frame count its container announces (a frame
+  /// that cannot be decoded, or fewer frames than announced: a corrupt or truncated file); "" when it ended where
+  /// expected or the count is unknown.
+  const std::string& early_end() const;
 
   const std::string& path() const;
   /// Frames per second as the container states it (0 when unknown).
@@ -37,7 +46,7 @@ class VideoReader {
 };
 
 /// Writes frames to a video file (MPEG-4 part 2, fourcc 'mp4v', or what the extension's container takes). Frames go
-/// to a temporary file beside `path` ('.NAME.XXXXXX.partial.EXT'), renamed to `path` by close(); destroying the
+/// to a temporary file beside `path` ('.NAME.<pid>.XXXXXX.partial.EXT'), renamed to `path` by close(); destroying the
 /// writer without close() removes the temporary, so a failed run never leaves a half-written video. FFmpeg's encoders
 /// need even sizes: an odd width or height is padded by repeating the last column or row, so the file is up to one
 /// pixel wider or taller than the frames written (never cropped).

@@ -3,6 +3,7 @@
 /// LibTorch with face-api's preprocessing, NMS and coordinate quirks (tools/reference/NETS.md).
 #include <memory>
 #include <string>
+#include <cstdint>
 #include <vector>
 
 #include "ferguard/face/face_types.h"
@@ -19,6 +20,9 @@ struct FaceDetectorOptions {
   float iou_threshold = 0.5f;
   /// At most this many faces per image (>= 1).
   int max_results = 100;
+  /// Images with more pixels are refused (InvalidArgument) before any work: the same limit as read_image's, on every
+  /// path that detects faces (Pipeline, VideoAnalyzer, FaceAnalyzer, Python arrays).
+  std::int64_t max_pixels = 50'000'000;
 
   /// Throws InvalidArgument naming the field when a value is out of range.
   void validate() const;
@@ -36,7 +40,8 @@ class FaceDetector {
   FaceDetector& operator=(FaceDetector&&) noexcept;
 
   /// Faces in one HxWx3 uint8 RGB image. Boxes follow face-api exactly: they may extend past the bottom or
-  /// right edge (into the detector's padding). Throws InvalidArgument unless the image is non-empty RGB.
+  /// right edge (into the detector's padding). Throws InvalidArgument unless the image is non-empty RGB with at most
+  /// FaceDetectorOptions::max_pixels pixels.
   std::vector<Face> detect(const Image& image) const;
   /// Faces in each image; images of any sizes are batched (max_batch per forward pass).
   std::vector<std::vector<Face>> detect(const std::vector<Image>& images) const;

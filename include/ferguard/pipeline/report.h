@@ -104,8 +104,9 @@ class VideoReportWriter {
 
   /// Appends one frame (its faces, with track ids, and its time). Throws IoError when writing fails.
   void add(const AnalysisResult& frame, int index);
-  /// Finishes the document and renames it to `path`. Throws IoError when that fails.
-  void close();
+  /// Finishes the document with "frames_read" (the frames added) and "warning" (`warning`, or null: say here why a
+  /// video ended early) and renames it to `path`. Throws IoError when that fails.
+  void close(const std::string& warning = "");
 
  private:
   struct Impl;

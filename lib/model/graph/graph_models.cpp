@@ -11,6 +11,7 @@
 #include "model/differentiable.h"
 #include "model/faceapi_preprocess.h"
 #include "model/graph/tfjs_graph.h"
+#include "model/model_files.h"
 #include "model/torch_runtime.h"
 
 namespace ferguard::detail {
@@ -56,6 +57,15 @@ class GraphRunner {
                       name, path);
     device_ = parse_device(o.device);
     graph_ = std::make_unique<TfjsGraph>(TfjsGraph::load(path));
+    // A model that is not the bundled one (no pinned digest vouched for it) is tried once on a grey face now, so
+    // that a wrong graph or weights fail here, naming the file, rather than on the first face.
+    if (!graph_->pinned()) {
+      try {
+        run(graph_input(at::full({1, 3, spec_.size, spec_.size}, 128.0f)));
+      } catch (const ModelError& e) {
+        throw ModelError(fmt::format("model '{}': '{}' fails a trial run: {}", name, path, e.what()));
+      }
+    }
   }
 
   // NHWC model input for crops of any size: TF legacy bilinear resize of each crop to size x size.
@@ -96,7 +106,9 @@ class GraphRunner {
       const at::Tensor chunk = nhwc.slice(0, b, std::min<int64_t>(b + step, nhwc.size(0))).to(device_);
       parts.push_back(graph_->run({{spec_.input, chunk}}, {spec_.output})[0].to(at::kCPU).contiguous());
     }
-    return at::cat(parts, 0).reshape({nhwc.size(0), -1});
+    at::Tensor out = at::cat(parts, 0).reshape({nhwc.size(0), -1}).to(at::kFloat).contiguous();
+    check_finite_values(out.data_ptr<float>(), static_cast<std::size_t>(out.numel()), name_, "the output");
+    return out;
   }
 
   const GraphSpec& spec() const { return spec_; }

@@ -10,6 +10,8 @@
 #include <set>
 
 #include "detail/check.h"
+#include "model/model_files.h"
+#include "model/torch_runtime.h"
 #include "model/graph/graph_ops.h"
 #include "model/tfjs_weights.h"
 
@@ -93,23 +95,17 @@ GraphNode parse_node(const json& j, const std::string& source) {
   return n;
 }
 
-std::vector<std::uint8_t> read_bytes(const fs::path& path, const std::string& source) {
-  std::ifstream in(path, std::ios::binary);
-  FERGUARD_CHECK_AS(in.good(), ModelError, "graph model '{}': weight file '{}' is missing or unreadable", source,
-                    path.string());
-  return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+ModelFile read_bytes(const fs::path& path, const std::string& source) {
+  return read_model_file(path.string(), fmt::format("graph model '{}': weight file", source));
 }
 
 }  // namespace
 
 TfjsGraph TfjsGraph::load(const std::string& model_json) {
-  std::ifstream in(model_json);
-  FERGUARD_CHECK_AS(in.good(), ModelError,
-                    "graph model '{}': file is missing or unreadable (run scripts/fetch_models.sh, or make test)",
-                    model_json);
+  const ModelFile text = read_model_file(model_json, "graph model");
   json j;
   try {
-    j = json::parse(in);
+    j = json::parse(text.bytes.begin(), text.bytes.end());
   } catch (const json::exception& e) {
     throw ModelError(fmt::format("graph model '{}': malformed JSON ({})", model_json, e.what()));
   }
@@ -123,18 +119,22 @@ TfjsGraph TfjsGraph::load(const std::string& model_json) {
   }
   const fs::path dir = fs::path(model_json).parent_path();
   std::vector<std::vector<std::uint8_t>> shards;
+  bool pinned = text.pinned;
   for (const auto& group : j["weightsManifest"]) {
     std::vector<std::uint8_t> bytes;
     for (const auto& p : group.at("paths")) {
-      auto part = read_bytes(dir / p.get<std::string>(), model_json);
-      bytes.insert(bytes.end(), part.begin(), part.end());
+      const ModelFile part = read_bytes(dir / p.get<std::string>(), model_json);
+      pinned = pinned && part.pinned;
+      bytes.insert(bytes.end(), part.bytes.begin(), part.bytes.end());
     }
     shards.push_back(std::move(bytes));
   }
   const TfjsWeights weights = TfjsWeights::decode(j["weightsManifest"].dump(), shards, model_json);
   std::map<std::string, at::Tensor> constants;
   for (const auto& name : weights.names()) constants[name] = weights.get(name);
-  return from_nodes(std::move(nodes), std::move(constants), model_json);
+  TfjsGraph g = from_nodes(std::move(nodes), std::move(constants), model_json);
+  g.pinned_ = pinned;
+  return g;
 }
 
 TfjsGraph TfjsGraph::from_nodes(std::vector<GraphNode> nodes, std::map<std::string, at::Tensor> constants,
@@ -257,7 +257,8 @@ std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& 
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
-      throw ModelError(fmt::format("graph model '{}': node '{}' ({}) failed: {}", source_, n.name, n.op, e.what()));
+      throw ModelError(fmt::format("graph model '{}': node '{}' ({}) failed: {}", source_, n.name, n.op,
+                                   exception_message(e)));
     }
     for (std::size_t in : inputs_[i])
       if (last_use[in] == i && nodes_[in].op != "Const" && nodes_[in].op != "Placeholder") values[in] = GraphValue{};

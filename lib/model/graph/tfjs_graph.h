@@ -55,6 +55,8 @@ class TfjsGraph {
   bool has_node(const std::string& name) const { return index_.count(name) != 0; }
   const std::string& source() const { return source_; }
   std::size_t size() const { return nodes_.size(); }
+  /// Whether every file it was loaded from matched a bundled model's pinned sha256 (see model_files.h).
+  bool pinned() const { return pinned_; }
 
  private:
   void prepare();  // topological order, op checks, pre-converted convolution filters
@@ -67,6 +69,7 @@ class TfjsGraph {
   std::vector<std::vector<std::size_t>> inputs_;  // per node: positions of its inputs in nodes_
   std::vector<at::Tensor> filters_;               // per node: prepared_ entry or undefined
   std::vector<std::string> placeholders_;
+  bool pinned_ = false;
 };
 
 /// Names of the ops the executor implements (for messages and tests).

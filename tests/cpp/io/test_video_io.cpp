@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sys/stat.h>
 
 #include "ferguard/ferguard.h"
 #include "ferguard/io/video_io.h"
@@ -131,6 +133,45 @@ TEST(VideoIo, AbandonedOrFailedWritesLeaveNoFile) {
   EXPECT_THROW(VideoWriter(dir.file("x.mp4"), 0, 48, 10.0), InvalidArgument);
   EXPECT_THROW(VideoWriter(dir.file("x.mp4"), 64, 48, 0.0), InvalidArgument);
   EXPECT_TRUE(listing(dir.path()).empty());
+}
+
+TEST(VideoIo, FifoIsRefusedWithoutBlocking) {
+  test::TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("pipe.mp4").c_str(), 0600), 0);
+  const std::string msg = io_error_of([&] { VideoReader r(dir.file("pipe.mp4")); });
+  EXPECT_NE(msg.find("FIFO"), std::string::npos) << msg;
+  EXPECT_NE(io_error_of([&] { VideoReader r("/dev/zero"); }).find("device"), std::string::npos);
+}
+
+// A video cut off after half of its bytes (Matroska: its index is at the end): the frames before the cut are read, then the reader says why it
+// ended early instead of ending as if the video were complete.
+TEST(VideoIo, TruncatedStreamReportsAnEarlyEnd) {
+  test::TempDir dir;
+  {
+    VideoWriter w(dir.file("full.mkv"), 64, 48, 10.0);
+    for (int i = 0; i < 12; ++i) w.write(frame(i));
+    w.close();
+  }
+  {
+    VideoReader r(dir.file("full.mkv"));
+    Image im;
+    while (r.read(im)) {
+    }
+    EXPECT_EQ(r.frames_read(), 12);
+    EXPECT_EQ(r.early_end(), "");
+  }
+  std::ifstream in(dir.file("full.mkv"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir.file("cut.mkv"), std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  VideoReader r(dir.file("cut.mkv"));
+  ASSERT_EQ(r.frame_count(), 12);
+  Image im;
+  while (r.read(im)) {
+  }
+  EXPECT_GE(r.frames_read(), 1);
+  EXPECT_LT(r.frames_read(), 12);
+  EXPECT_NE(r.early_end().find("of the 12 frames"), std::string::npos) << r.early_end();
+  EXPECT_FALSE(r.read(im));  // stays ended
 }
 
 }  // namespace
