@@ -304,7 +304,9 @@ SynthOptions synth_from_spec(const std::string& params, const DatasetOptions& op
     if (it->second == "0") o = o.without_nuisance();
     kv.erase(it);
   }
-  for (const auto& [key, value] : kv) {
+  for (const auto& entry : kv) {
+    // Plain references: C++17 lambdas cannot capture structured bindings (clang rejects it).
+    const std::string &key = entry.first, &value = entry.second;
     auto number = [&](double lo, double hi) {
       std::size_t used = 0;
       double v = 0;
