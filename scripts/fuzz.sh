@@ -16,7 +16,7 @@ ALL_TARGETS=(tfjs_weights tfjs_graph image csv_manifest template_bank)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
 
-# libFuzzer ships with clang's runtime libraries (Debian: libclang-rt-14-dev, or libfuzzer-14-dev).
+# -fsanitize=fuzzer links libFuzzer from clang's runtime libraries (Debian: libclang-rt-14-dev).
 if ! command -v "$CXX_FUZZ" >/dev/null 2>&1; then
   echo "fuzz: $CXX_FUZZ not found; install it with: apt-get install -y clang-14 libclang-rt-14-dev" >&2
   exit 2
@@ -24,7 +24,7 @@ fi
 resource_dir=$("$CXX_FUZZ" -print-resource-dir)
 if ! ls "$resource_dir"/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
   echo "fuzz: libFuzzer's runtime is missing under $resource_dir/lib/linux;" \
-       "install it with: apt-get install -y libclang-rt-14-dev (or libfuzzer-14-dev)" >&2
+       "install it with: apt-get install -y libclang-rt-14-dev" >&2
   exit 2
 fi
 
