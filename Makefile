@@ -1,13 +1,14 @@
 # ferguard: one-command set-up, build, demo and tests on a fresh Debian 12 machine.
 #   make demo    install what is missing, build (Release), run the main job on the built-in default
 #   make test    install what is missing, build, run the C++ (ctest) and Python (pytest) suites
+#   make fuzz    build the libFuzzer targets with clang (build-fuzz/) and run each for FUZZ_SECONDS (docs/fuzzing.md)
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PYTHON  ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all setup deps assets configure build templates demo test test-cpp test-python bench clean
+.PHONY: all setup deps assets configure build templates demo test test-cpp test-python bench fuzz clean
 
 # The template bank built from face-api's sample photos: for the demo and the tests only (those people did not
 # consent to be donors), never installed or packaged.
@@ -62,6 +63,11 @@ bench: build
 	$(BUILD)/bin/bench_graph_models
 	$(BUILD)/bin/bench_pipeline
 	$(BUILD)/bin/bench_video
+
+# Not part of test: minutes of fuzzing per run, with clang and its own build folder.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD)

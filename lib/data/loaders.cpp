@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "data/file_dataset.h"
 #include "detail/check.h"
@@ -80,17 +81,32 @@ bool split_csv(const std::string& line, std::vector<std::string>& fields) {
 // An expression given as a name/alias or as an index 0..6 in ferguard's order; throws InvalidArgument.
 int expression_from_field(const std::string& field) {
   if (is_integer(field)) {
-    const long v = std::stol(field);
+    long v = -1;
+    try {
+      v = std::stol(field);
+    } catch (const std::out_of_range&) {  // a digit string beyond long is not 0..6 either
+    }
     FERGUARD_CHECK(v >= 0 && v < kNumExpressions, "expression label '{}': expected 0..6 or a name", field);
     return static_cast<int>(v);
   }
   return static_cast<int>(parse_expression(field));
 }
 
-// Maps identity names to 0..N-1: numerically when all names are integers, else in string order.
+// An integer that std::stoll can hold (a longer digit string would make it throw std::out_of_range).
+bool is_int64(const std::string& s) {
+  if (!is_integer(s)) return false;
+  try {
+    (void)std::stoll(s);
+    return true;
+  } catch (const std::out_of_range&) {
+    return false;
+  }
+}
+
+// Maps identity names to 0..N-1: numerically when all names are 64-bit integers, else in string order.
 std::map<std::string, int> index_names(const std::set<std::string>& names) {
   std::vector<std::string> sorted(names.begin(), names.end());
-  if (std::all_of(sorted.begin(), sorted.end(), is_integer))
+  if (std::all_of(sorted.begin(), sorted.end(), is_int64))
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return std::stoll(a) < std::stoll(b); });
   std::map<std::string, int> index;
   for (std::size_t i = 0; i < sorted.size(); ++i) index[sorted[i]] = static_cast<int>(i);
@@ -304,7 +320,9 @@ SynthOptions synth_from_spec(const std::string& params, const DatasetOptions& op
     if (it->second == "0") o = o.without_nuisance();
     kv.erase(it);
   }
-  for (const auto& [key, value] : kv) {
+  for (const auto& entry : kv) {
+    // Plain references: C++17 lambdas cannot capture structured bindings (clang rejects it).
+    const std::string &key = entry.first, &value = entry.second;
     auto number = [&](double lo, double hi) {
       std::size_t used = 0;
       double v = 0;

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// Above this a tensor's byte size (or its element count, an int64 in ATen) could overflow.
+constexpr std::size_t kMaxTensorBytes = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
 
 std::vector<std::uint8_t> read_file_bytes(const std::string& path, const std::string& what) {
   return read_model_file(path, what).bytes;
@@ -66,12 +70,18 @@ TfjsWeightSpec parse_spec(const json& w, const std::string& source) {
                       "weights manifest '{}': tensor '{}' has an invalid dimension {}", source, spec.name, d.dump());
     spec.shape.push_back(d.get<std::int64_t>());
   }
+  FERGUARD_CHECK_AS(!w.contains("dtype") || w["dtype"].is_string(), ModelError,
+                    "weights manifest '{}': tensor '{}' has a non-string dtype {}", source, spec.name,
+                    w["dtype"].dump());
   spec.dtype = w.value("dtype", std::string("float32"));
   FERGUARD_CHECK_AS(spec.dtype == "float32" || spec.dtype == "int32", ModelError,
                     "weights manifest '{}': tensor '{}' has dtype '{}', expected float32 or int32", source, spec.name,
                     spec.dtype);
   if (w.contains("quantization") && !w["quantization"].is_null()) {
     const json& q = w["quantization"];
+    FERGUARD_CHECK_AS(!q.is_object() || !q.contains("dtype") || q["dtype"].is_string(), ModelError,
+                      "weights manifest '{}': tensor '{}' has a non-string quantization dtype {}", source, spec.name,
+                      q["dtype"].dump());
     const std::string qd = q.is_object() ? q.value("dtype", std::string()) : std::string();
     if (qd == "uint8" || qd == "uint16") {
       spec.storage = qd == "uint8" ? TfjsStorage::uint8 : TfjsStorage::uint16;
@@ -161,8 +171,16 @@ TfjsWeights TfjsWeights::decode(const std::string& manifest_json,
       TfjsWeightSpec spec = parse_spec(w, source);
       FERGUARD_CHECK_AS(!out.contains(spec.name), ModelError, "weights manifest '{}': tensor '{}' appears twice",
                         source, spec.name);
-      std::size_t n = 1;
-      for (std::int64_t d : spec.shape) n *= static_cast<std::size_t>(d);
+      // The byte size is bounded before it is computed: a shape whose size overflows matches no file.
+      std::size_t n = 1, bound = bytes_per_element(spec.storage);
+      for (std::int64_t d : spec.shape) {
+        const auto f = static_cast<std::size_t>(std::max<std::int64_t>(d, 1));
+        FERGUARD_CHECK_AS(bound <= kMaxTensorBytes / f, ModelError,
+                          "weights manifest '{}': tensor '{}' has shape {}, larger than any weights file", source,
+                          spec.name, shape_str(spec.shape));
+        bound *= f;
+        n *= static_cast<std::size_t>(d);
+      }
       spec.offset = offset;
       spec.nbytes = n * bytes_per_element(spec.storage);
       FERGUARD_CHECK_AS(spec.nbytes <= buffer.size() && offset <= buffer.size() - spec.nbytes, ModelError,

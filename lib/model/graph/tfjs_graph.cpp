@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <queue>
 #include <set>
+#include <stdexcept>
 
 #include "detail/check.h"
 #include "model/model_files.h"
@@ -24,12 +25,14 @@ namespace {
 std::string base64_decode(const std::string& in) {
   static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  int val = 0, bits = -8;
+  // Unsigned, so that the accumulator may wrap on long strings: only its low 12 bits are ever read.
+  std::uint32_t val = 0;
+  int bits = -8;
   for (char c : in) {
     if (c == '=') break;
     const auto pos = kAlphabet.find(c);
     if (pos == std::string::npos) continue;
-    val = (val << 6) + static_cast<int>(pos);
+    val = (val << 6) + static_cast<std::uint32_t>(pos);
     bits += 6;
     if (bits >= 0) {
       out.push_back(static_cast<char>((val >> bits) & 0xff));
@@ -116,18 +119,25 @@ TfjsGraph TfjsGraph::load(const std::string& model_json) {
     for (const auto& n : j["modelTopology"]["node"]) nodes.push_back(parse_node(n, model_json));
   } catch (const json::exception& e) {
     throw ModelError(fmt::format("graph model '{}': malformed node ({})", model_json, e.what()));
+  } catch (const std::logic_error& e) {  // std::stoll on an integer attribute given as a string
+    throw ModelError(fmt::format("graph model '{}': malformed node (an integer attribute is not a number: {})",
+                                 model_json, e.what()));
   }
   const fs::path dir = fs::path(model_json).parent_path();
   std::vector<std::vector<std::uint8_t>> shards;
   bool pinned = text.pinned;
-  for (const auto& group : j["weightsManifest"]) {
-    std::vector<std::uint8_t> bytes;
-    for (const auto& p : group.at("paths")) {
-      const ModelFile part = read_bytes(dir / p.get<std::string>(), model_json);
-      pinned = pinned && part.pinned;
-      bytes.insert(bytes.end(), part.bytes.begin(), part.bytes.end());
+  try {
+    for (const auto& group : j["weightsManifest"]) {
+      std::vector<std::uint8_t> bytes;
+      for (const auto& p : group.at("paths")) {
+        const ModelFile part = read_bytes(dir / p.get<std::string>(), model_json);
+        pinned = pinned && part.pinned;
+        bytes.insert(bytes.end(), part.bytes.begin(), part.bytes.end());
+      }
+      shards.push_back(std::move(bytes));
     }
-    shards.push_back(std::move(bytes));
+  } catch (const json::exception& e) {
+    throw ModelError(fmt::format("graph model '{}': malformed weightsManifest ({})", model_json, e.what()));
   }
   const TfjsWeights weights = TfjsWeights::decode(j["weightsManifest"].dump(), shards, model_json);
   std::map<std::string, at::Tensor> constants;

@@ -106,6 +106,29 @@ TEST(Loaders, CsvSkipsBadRowsWithPathAndLine) {
   EXPECT_NE(message_of([&] { open_dataset("csv:" + dir.file("nope.csv")); }).find("nope.csv"), std::string::npos);
 }
 
+// Inputs found by fuzzing (tests/fuzz, docs/fuzzing.md): digit strings beyond 64 bits used to escape as
+// std::out_of_range. A label is a bad row; identities are then numbered in string order.
+TEST(Loaders, CsvHugeIntegersAreRowIssuesOrNames) {
+  test::TempDir dir;
+  write_face(dir.file("a.png"), 0, 1);
+  const std::string csv = dir.file("manifest.csv");
+  write_text(csv,
+             "a.png,1,99999999999999999999\n"         // 1: label beyond long
+             "a.png,99999999999999999999,happy\n"     // 2: identity beyond long long
+             "a.png,100000000000000000000,sad\n");    // 3
+  DatasetOptions options;
+  options.verify_images = false;
+  const auto d = open_dataset("csv:" + csv, options);
+  ASSERT_EQ(d->size(), 2u);
+  EXPECT_TRUE(has_issue(*d, "expression label '99999999999999999999'", 1));
+  EXPECT_EQ(d->num_identities(), 2);
+  EXPECT_EQ(d->label_of(0).identity, 1);  // "1000..." sorts before "9999..."
+  EXPECT_EQ(d->label_of(1).identity, 0);
+  options.on_error = OnError::fail;
+  EXPECT_NE(message_of([&] { open_dataset("csv:" + csv, options); }).find("manifest.csv:1: expression label"),
+            std::string::npos);
+}
+
 TEST(Loaders, FolderPerExpression) {
   test::TempDir dir;
   write_face(dir.file("faces/happy/x.png"), 0, 1);

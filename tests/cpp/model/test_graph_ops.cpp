@@ -337,5 +337,38 @@ TEST(GraphOps, LoadsModelJsonWithWeightsAndRejectsUnknownAttributes) {
   EXPECT_THROW(TfjsGraph::load(dir.file("absent.json")), ModelError);
 }
 
+// Inputs found by fuzzing (tests/fuzz, docs/fuzzing.md): each used to escape as a non-ferguard exception, or (the
+// long base64 string) as a signed shift overflow that UndefinedBehaviorSanitizer reports.
+TEST(GraphOps, MalformedModelJsonIsModelErrorNamingTheFile) {
+  test::TempDir dir;
+  auto error_of_load = [&](const std::string& text) {
+    std::ofstream(dir.file("model.json")) << text;
+    try {
+      TfjsGraph::load(dir.file("model.json"));
+    } catch (const ModelError& e) {
+      return std::string(e.what());
+    } catch (const std::exception& e) {
+      return std::string("not a ModelError: ") + e.what();
+    }
+    return std::string("no error");
+  };
+  const std::string cases[][2] = {
+      {R"({"modelTopology":{"node":[{"name":"x","op":"MaxPool","attr":{"strides":{"list":{"i":["abc"]}}}}]},
+          "weightsManifest":[]})",
+       "integer attribute is not a number"},
+      {R"({"modelTopology":{"node":[]},"weightsManifest":[{"paths":[1]}]})", "malformed weightsManifest"},
+      {R"({"modelTopology":{"node":[]},"weightsManifest":[7]})", "malformed weightsManifest"},
+      // data_format "NCHW, spelled out at some length", in base64.
+      {R"({"modelTopology":{"node":[{"name":"x","op":"Placeholder",
+          "attr":{"data_format":{"s":"TkNIVywgc3BlbGxlZCBvdXQgYXQgc29tZSBsZW5ndGg="}}}]},"weightsManifest":[]})",
+       "data_format 'NCHW, spelled out at some length'"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const std::string msg = error_of_load(text);
+    EXPECT_NE(msg.find("model.json"), std::string::npos) << text << ": " << msg;
+    EXPECT_NE(msg.find(expected), std::string::npos) << text << ": " << msg;
+  }
+}
+
 }  // namespace
 }  // namespace ferguard::detail

@@ -139,6 +139,36 @@ TEST(TfjsWeights, UnknownDtypesAreRejected) {
   EXPECT_NE(error_of_load("not json", "x").find("invalid JSON"), std::string::npos);
 }
 
+// Inputs found by fuzzing (tests/fuzz, docs/fuzzing.md): each used to escape as a non-ferguard exception or as
+// undefined behaviour (a wrapped byte size that passed the bounds check).
+TEST(TfjsWeights, MalformedEntriesAreModelErrorsNamingTheTensor) {
+  auto error_of_decode = [](const std::string& manifest) {
+    try {
+      TfjsWeights::decode(manifest, {{}}, "fuzzed");
+    } catch (const ModelError& e) {
+      return std::string(e.what());
+    } catch (const std::exception& e) {
+      return std::string("not a ModelError: ") + e.what();
+    }
+    return std::string("no error");
+  };
+  const std::string cases[][2] = {
+      {R"([{"weights":[{"name":"a","shape":[1],"dtype":5}]}])", "non-string dtype 5"},
+      {R"([{"weights":[{"name":"a","shape":[1],"quantization":{"dtype":3}}]}])", "non-string quantization dtype 3"},
+      {R"([{"weights":[{"name":"a","shape":[4611686018427387904,4]}]}])", "larger than any weights file"},
+      {R"([{"weights":[{"name":"a","shape":[3037000500,3037000500,2]}]}])", "larger than any weights file"},
+      {R"([{"weights":[{"name":"a","shape":[0,4611686018427387904,4]}]}])", "larger than any weights file"},
+  };
+  for (const auto& [manifest, expected] : cases) {
+    const std::string msg = error_of_decode(manifest);
+    EXPECT_NE(msg.find("weights manifest 'fuzzed': tensor 'a'"), std::string::npos) << manifest << ": " << msg;
+    EXPECT_NE(msg.find(expected), std::string::npos) << manifest << ": " << msg;
+  }
+  // A zero dimension with sizes that fit is an empty tensor, as before.
+  const TfjsWeights empty = TfjsWeights::decode(R"([{"weights":[{"name":"e","shape":[0,1000000]}]}])", {{}}, "x");
+  EXPECT_EQ(empty.get("e").numel(), 0);
+}
+
 TEST(TfjsWeights, MissingTensorAndWrongShapeNameTheTensor) {
   test::TempDir dir;
   write_file(dir.file("m-weights_manifest.json"), kManifest);
