@@ -360,7 +360,8 @@ TEST(GraphOps, MalformedModelJsonIsModelErrorNamingTheFile) {
       {R"({"modelTopology":{"node":[]},"weightsManifest":[7]})", "malformed weightsManifest"},
       // data_format "NCHW, spelled out at some length", in base64.
       {R"({"modelTopology":{"node":[{"name":"x","op":"Placeholder",
-          "attr":{"data_format":{"s":"TkNIVywgc3BlbGxlZCBvdXQgYXQgc29tZSBsZW5ndGg="}}}]},"weightsManifest":[]})",
+          "attr":{"data_format":{"s":"TkNIVywgc3BlbGxlZCBvdXQgYXQgc29tZSBsZW5ndGg="}}}]},
+          "weightsManifest":[{"paths":[],"weights":[]}]})",
        "data_format 'NCHW, spelled out at some length'"},
   };
   for (const auto& [text, expected] : cases) {
