@@ -21,7 +21,8 @@ struct ImageReadOptions {
 };
 
 /// Reads an image file as HWC uint8: RGB (or grey when !force_rgb). 16-bit images are scaled to 8 bits;
-/// an alpha channel is dropped (pixels are taken as opaque).
+/// an alpha channel is dropped (pixels are taken as opaque). A JPEG's EXIF orientation is applied: the image comes
+/// back upright, as viewers show it.
 /// Throws IoError naming the path if it is missing, empty, corrupt or unsupported, and InvalidArgument if
 /// it is larger than options.max_pixels.
 Image read_image(const std::string& path, const ImageReadOptions& options = {});
