@@ -2,14 +2,24 @@
 // manager: the file appears on close(), an exception inside the with-block leaves no file).
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "bindings.h"
 #include "ferguard/io/video_io.h"
 
 namespace ferguard::python {
 
 namespace {
+// The C++ reader and writer are streams for one thread at a time. The GIL is released while they decode or encode, so
+// each Python object serialises its own calls: Python threads sharing one of them take turns instead of racing.
+struct PyVideoReader {
+  std::unique_ptr<VideoReader> reader;
+  std::mutex mutex;
+};
+
 struct PyVideoWriter {
   std::unique_ptr<VideoWriter> writer;
+  std::mutex mutex;
   VideoWriter& get() {
     if (!writer) throw InvalidArgument("VideoWriter: already discarded");
     return *writer;
@@ -18,24 +28,31 @@ struct PyVideoWriter {
 }  // namespace
 
 void bind_video(py::module_& m) {
-  py::class_<VideoReader>(m, "VideoReader", "Frames of a video file as HxWx3 uint8 RGB arrays (iterate over it).")
+  py::class_<PyVideoReader>(m, "VideoReader",
+                            "Frames of a video file as HxWx3 uint8 RGB arrays (iterate over it). Threads sharing one "
+                            "reader take turns: each frame goes to one of them.")
       .def(py::init([](const py::object& path) {
              const std::string p = py::str(path).cast<std::string>();
+             auto r = std::make_unique<PyVideoReader>();
              py::gil_scoped_release release;
-             return std::make_unique<VideoReader>(p);
+             r->reader = std::make_unique<VideoReader>(p);
+             return r;
            }),
            py::arg("path"), "Raises OSError (ferguard.IoError) naming the path if it cannot be opened or has no frame.")
-      .def_property_readonly("fps", &VideoReader::fps)
-      .def_property_readonly("width", &VideoReader::width)
-      .def_property_readonly("height", &VideoReader::height)
-      .def_property_readonly("frame_count", &VideoReader::frame_count, "as the container states it; -1 if unknown")
+      .def_property_readonly("fps", [](const PyVideoReader& r) { return r.reader->fps(); })
+      .def_property_readonly("width", [](const PyVideoReader& r) { return r.reader->width(); })
+      .def_property_readonly("height", [](const PyVideoReader& r) { return r.reader->height(); })
+      .def_property_readonly(
+          "frame_count", [](const PyVideoReader& r) { return r.reader->frame_count(); },
+          "as the container states it; -1 if unknown")
       .def("__iter__", [](py::object self) { return self; })
-      .def("__next__", [](VideoReader& r) {
+      .def("__next__", [](PyVideoReader& r) {
         Image frame;
         bool ok = false;
         {
           py::gil_scoped_release release;
-          ok = r.read(frame);
+          std::lock_guard<std::mutex> lock(r.mutex);
+          ok = r.reader->read(frame);
         }
         if (!ok) throw py::stop_iteration();
         return image_to_array(frame);
@@ -55,14 +72,28 @@ void bind_video(py::module_& m) {
           [](PyVideoWriter& w, const py::array& frame) {
             const Image im = array_to_image(frame, "frame");
             py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(w.mutex);
             w.get().write(im);
           },
           py::arg("frame"))
-      .def("close", [](PyVideoWriter& w) { w.get().close(); })
-      .def_property_readonly("frames", [](PyVideoWriter& w) { return w.get().frames(); })
+      .def("close",
+           [](PyVideoWriter& w) {
+             py::gil_scoped_release release;
+             std::lock_guard<std::mutex> lock(w.mutex);
+             w.get().close();
+           })
+      .def_property_readonly("frames",
+                             [](PyVideoWriter& w) {
+                               py::gil_scoped_release release;
+                               std::lock_guard<std::mutex> lock(w.mutex);
+                               return w.get().frames();
+                             })
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyVideoWriter& w, const py::object& type, const py::object&, const py::object&) {
-        if (type.is_none()) {
+        const bool ok = type.is_none();
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(w.mutex);
+        if (ok) {
           w.get().close();
         } else {
           w.writer.reset();  // removes the temporary file

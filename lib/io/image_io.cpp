@@ -64,7 +64,11 @@ Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& na
   if (auto size = probe_image_size(bytes)) check_pixel_count(size->width, size->height, name, options);
   cv::Mat decoded;
   try {
-    decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+    // A JPEG (never with alpha) is decoded with its EXIF orientation applied, so that a photo is analysed upright, as
+    // viewers show it: IMREAD_UNCHANGED ignores the tag, and a phone photo held upright would reach the detector
+    // lying on its side, where most faces are missed (docs/limits.md) and so published unchanged.
+    const bool jpeg = bytes.size() > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
+    decoded = cv::imdecode(bytes, jpeg ? cv::IMREAD_ANYCOLOR : cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
     throw IoError(fmt::format("image '{}': cannot decode ({})", name, e.what()));
   }

@@ -64,6 +64,7 @@ std::vector<Point2f> mean_shape(const std::vector<std::vector<Point2f>>& shapes,
 
 /// A triangulation over the 68 landmarks plus kFramePoints frame points, made once on a reference shape (Delaunay);
 /// the same triangles index every other face's control points, so warps between any two faces correspond.
+/// Thread safety: immutable after construction, may be shared.
 class FaceMesh {
  public:
   /// Frame points: the corners and edge mid-points of a square around the face, placed rigidly with it.

@@ -40,8 +40,9 @@ struct SplitOptions {
 
 /// Splits each channel of each image with a 2-D real FFT (FFTW, float): low = IFFT(FFT(x) * H),
 /// high = x - low. Plans and masks are made once per image size and cached (planning is serialised
-/// under a lock; execution runs in parallel). Safe to call from several threads at once. A NaN or inf in the input
-/// (which the transform would spread over its whole channel) throws InvalidArgument naming the first such value.
+/// under a lock; execution runs in parallel). Thread safety: may be shared; split(), lowpass() and combine() may run
+/// concurrently, also for sizes not planned yet. A NaN or inf in the input (which the transform would spread over its
+/// whole channel) throws InvalidArgument naming the first such value.
 class FrequencySplitter final : public BandSplitter {
  public:
   explicit FrequencySplitter(SplitOptions options = {});

@@ -24,7 +24,7 @@ HaarCoefficients haar_forward(const Tensor4& batch);
 Tensor4 haar_inverse(const HaarCoefficients& coefficients);
 
 /// The Haar split behind the BandSplitter interface: low = inverse(LL, 0, 0, 0),
-/// high = inverse(0, LH, HL, HH), so low + high == input.
+/// high = inverse(0, LH, HL, HH), so low + high == input. Thread safety: stateless, may be shared.
 class HaarSplitter final : public BandSplitter {
  public:
   SplitResult split(const Tensor4& batch) const override;

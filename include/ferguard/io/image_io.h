@@ -23,7 +23,8 @@ struct ImageReadOptions {
 };
 
 /// Reads an image file as HWC uint8: RGB (or grey when !force_rgb). 16-bit images are scaled to 8 bits;
-/// an alpha channel is dropped (pixels are taken as opaque).
+/// an alpha channel is dropped (pixels are taken as opaque). A JPEG's EXIF orientation is applied: the image comes
+/// back upright, as viewers show it.
 /// Throws IoError naming the path if it is missing, not a regular file (a device such as /dev/zero, a FIFO or a
 /// socket, also behind a symlink: refused without reading from it), empty, larger than options.max_bytes, corrupt or
 /// unsupported, and InvalidArgument if it has more than options.max_pixels pixels.

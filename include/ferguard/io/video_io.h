@@ -12,7 +12,7 @@ bool is_video_path(const std::string& path);
 
 /// Frames of a video file, in order. FFmpeg's own log lines are silenced (OPENCV_FFMPEG_LOGLEVEL is set to quiet
 /// unless the environment already sets it); problems are reported as ferguard errors and warnings instead.
-/// One reader is used by one thread at a time.
+/// Thread safety: not shareable; one thread at a time (different readers on different threads are fine).
 class VideoReader {
  public:
   /// Opens `path` and decodes its first frame. Throws IoError naming the path when it is missing, not a regular file
@@ -50,6 +50,7 @@ class VideoReader {
 /// writer without close() removes the temporary, so a failed run never leaves a half-written video. FFmpeg's encoders
 /// need even sizes: an odd width or height is padded by repeating the last column or row, so the file is up to one
 /// pixel wider or taller than the frames written (never cropped).
+/// Thread safety: not shareable; one thread at a time (different writers on different threads are fine).
 class VideoWriter {
  public:
   /// Throws InvalidArgument for a size < 1 or fps <= 0, IoError naming the path when the folder is missing or the

@@ -132,8 +132,10 @@ struct PipelineInfo {
   std::string expression_model, second_expression_model;
 };
 
-/// Loads the detector, landmarks, controllers, auditors and expression models once; analyze() may be called from
-/// several threads.
+/// Loads the detector, landmarks, controllers, auditors and expression models once, in the constructor.
+/// Thread safety: one Pipeline may be shared; analyze(), options() and info() may run concurrently from any number of
+/// threads and give the same bytes as the same calls made one after another (docs/thread_safety.md). Moving,
+/// assigning or destroying it while a call runs is not allowed.
 class Pipeline {
  public:
   /// Throws InvalidArgument for invalid options (an auditor that is also a controller included) and ModelError when
@@ -159,6 +161,8 @@ class Pipeline {
 /// Frames of one video: faces are tracked across frames by box IoU, so each track keeps its method's state (the
 /// template method keeps one template per track; the adversarial method starts from the track's previous change).
 /// Memory stays flat: only the last frame's tracks are kept.
+/// Thread safety: not shareable; next() changes the tracks, so one thread at a time. Several VideoAnalyzers (one per
+/// video) may share one Pipeline and run on different threads at once.
 class VideoAnalyzer {
  public:
   /// `pipeline` must outlive this object. iou: a face continues a track when its box overlaps the track's last box

@@ -87,6 +87,7 @@ Image plot_sweep(const std::vector<SweepPoint>& points, const std::string& audit
 /// Streams the analyses of a video's frames into one JSON document (schema kVideoAnalysisSchema): a header, then a
 /// "frames" array with one compact line per frame, so memory stays flat. The file is written under a temporary
 /// name beside `path` and appears only on close(); destroying the writer without close() removes the temporary.
+/// Thread safety: not shareable; one thread at a time.
 class VideoReportWriter {
  public:
   /// What the header says about the video.

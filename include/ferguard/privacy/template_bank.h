@@ -46,6 +46,9 @@ struct FaceTemplate {
   Expression expression = Expression::neutral;  ///< the requested class
 };
 
+/// Donor faces on one reference shape, from which k-anonymous templates are averaged.
+/// Thread safety: a value; its const members (select(), save(), the getters) may run concurrently, add() and
+/// assignment need exclusive access.
 class TemplateBank {
  public:
   /// An empty bank whose textures are side x side on `reference_shape` (68 canonical points). k >= 1: the fewest

@@ -81,6 +81,38 @@ TEST(ImageIo, GreyAlphaAndSixteenBitAreHandled) {
   EXPECT_EQ(d.at(0, 0, 2), 0);
 }
 
+// A phone photo held upright is stored on its side with EXIF orientation 6 (rotate 90 degrees clockwise to view):
+// it must reach the detector upright, as viewers show it, or most of its faces are missed and published unchanged.
+TEST(ImageIo, JpegExifOrientationIsApplied) {
+  cv::Mat bgr(32, 64, CV_8UC3, cv::Scalar(0, 0, 0));
+  bgr(cv::Rect(32, 0, 32, 32)).setTo(cv::Scalar(255, 255, 255));  // left half black, right half white
+  std::vector<std::uint8_t> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  // An APP1 Exif segment (big-endian TIFF, one IFD entry: Orientation = 6) right after the SOI marker.
+  const std::vector<std::uint8_t> app1 = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,  'M', 'M', 0x00, 0x2A,
+                                          0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00,
+                                          0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  ASSERT_EQ(app1.size(), 2u + 0x22u);
+  std::vector<std::uint8_t> tagged;
+  for (std::size_t i = 0; i < jpeg.size(); ++i) {
+    tagged.push_back(jpeg[i]);
+    if (i == 1) tagged.insert(tagged.end(), app1.begin(), app1.end());
+  }
+
+  const Image plain = decode_image(jpeg, "plain.jpg");
+  EXPECT_EQ(plain.width(), 64);
+  EXPECT_EQ(plain.height(), 32);
+  const Image upright = decode_image(tagged, "rotated.jpg");
+  ASSERT_EQ(upright.width(), 32);
+  ASSERT_EQ(upright.height(), 64);
+  // Turned clockwise, the stored left (black) half is on top.
+  EXPECT_LT(upright.at(8, 16, 0), 40);
+  EXPECT_GT(upright.at(56, 16, 0), 215);
+  ImageReadOptions grey;
+  grey.force_rgb = false;
+  EXPECT_EQ(decode_image(tagged, "rotated.jpg", grey).channels(), 3);
+}
+
 TEST(ImageIo, MissingEmptyCorruptFilesAreIoErrorsNamingThePath) {
   test::TempDir dir;
   const std::string missing = dir.file("nope.png");
