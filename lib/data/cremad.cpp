@@ -163,7 +163,7 @@ std::unique_ptr<FaceDataset> open_cremad(const std::string& path, const DatasetO
     std::vector<std::string> parts;
     std::stringstream ss(c.stem);
     for (std::string part; std::getline(ss, part, '_');) parts.push_back(part);
-    const bool actor_ok = parts.size() == 4 && !parts[0].empty() &&
+    const bool actor_ok = parts.size() == 4 && !parts[0].empty() && parts[0].size() <= 9 &&
                           std::all_of(parts[0].begin(), parts[0].end(), [](unsigned char ch) { return std::isdigit(ch); });
     if (!actor_ok) {
       log.report(file.string(), 0, "file name: expected ActorID_SentenceID_Emotion_Level (e.g. 1001_DFA_ANG_XX)");

@@ -267,7 +267,7 @@ std::unique_ptr<FaceDataset> open_rafdb(const std::string& path, const DatasetOp
       log.report(list.string(), number, "malformed row: expected '<name>.jpg <label 1..7>'");
       continue;
     }
-    if (!is_integer(label) || std::stol(label) < 1 || std::stol(label) > 7) {
+    if (label.size() != 1 || label[0] < '1' || label[0] > '7') {
       log.report(list.string(), number, fmt::format("label '{}': expected 1..7", label));
       continue;
     }
@@ -279,7 +279,7 @@ std::unique_ptr<FaceDataset> open_rafdb(const std::string& path, const DatasetOp
     FileEntry e;
     const std::string stem = fs::path(name).stem().string();
     e.path = e.source = (fs::path(path) / "Image" / "aligned" / (stem + "_aligned.jpg")).string();
-    e.expression = static_cast<int>(kRaf[std::stol(label) - 1]);
+    e.expression = static_cast<int>(kRaf[label[0] - '1']);
     e.origin = list.string();
     e.line = number;
     if (test) {
@@ -339,8 +339,8 @@ SynthOptions synth_from_spec(const std::string& params, const DatasetOptions& op
     else if (key == "samples") o.samples_per_expression = static_cast<int>(number(1, 1e6));
     else if (key == "size") o.size = static_cast<int>(number(32, 1024));
     else if (key == "seed") {
-      FERGUARD_CHECK(is_integer(value) && value[0] != '-', "dataset spec synth: seed={}: expected an integer >= 0",
-                     value);
+      FERGUARD_CHECK(is_integer(value) && value[0] != '-' && (value.size() < 20 || value <= "18446744073709551615"),
+                     "dataset spec synth: seed={}: expected an integer in 0..2^64-1", value);
       o.seed = std::stoull(value);
     } else if (key == "intensity_min") o.intensity_min = static_cast<float>(number(0, 1.5));
     else if (key == "intensity_max") o.intensity_max = static_cast<float>(number(0, 1.5));

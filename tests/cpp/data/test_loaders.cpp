@@ -169,7 +169,8 @@ TEST(Loaders, RafDbBasic) {
              "test_0001.jpg 7\n"     // Neutral
              "test_0002.jpg 9\n"     // 4: bad label
              "train_00003.jpg 4\n"   // 5: missing image
-             "garbage\n");           // 6: malformed
+             "garbage\n"             // 6: malformed
+             "test_0003.jpg 99999999999999999999\n");  // 7: too long for any integer type
   const auto d = open_dataset("rafdb:" + root);
   ASSERT_EQ(d->size(), 3u);
   EXPECT_EQ(d->label_of(0).expression, static_cast<int>(Expression::sad));
@@ -179,8 +180,9 @@ TEST(Loaders, RafDbBasic) {
   EXPECT_EQ(d->split_of(2), Split::test);
   EXPECT_NE(d->split_of(0), Split::test);
   EXPECT_EQ(d->num_identities(), 0);
-  EXPECT_EQ(d->issues().size(), 3u);
+  EXPECT_EQ(d->issues().size(), 4u);
   EXPECT_TRUE(has_issue(*d, "label '9'", 4));
+  EXPECT_TRUE(has_issue(*d, "label '99999999999999999999'", 7));
   EXPECT_TRUE(has_issue(*d, "train_00003_aligned.jpg", 5));
   EXPECT_TRUE(has_issue(*d, "malformed", 6));
   EXPECT_EQ(d->get(0).image.height(), 112);
@@ -304,6 +306,8 @@ TEST(Loaders, SpecStrings) {
   EXPECT_EQ(open_dataset("synth")->size(), 50u * 7 * 8);
   EXPECT_NE(message_of([] { open_dataset("synth:identities=abc"); }).find("identities=abc"), std::string::npos);
   EXPECT_NE(message_of([] { open_dataset("synth:colour=3"); }).find("'colour'"), std::string::npos);
+  EXPECT_NE(message_of([] { open_dataset("synth:seed=99999999999999999999"); }).find("seed="), std::string::npos);
+  EXPECT_EQ(open_dataset("synth:identities=1,samples=1,size=48,seed=18446744073709551615")->size(), 7u);
   EXPECT_NE(message_of([] { open_dataset("imagenet:/x"); }).find("imagenet:/x"), std::string::npos);
   EXPECT_THROW(open_dataset("csv:"), InvalidArgument);
   EXPECT_THROW(open_dataset("folder:/no/such/folder"), IoError);
