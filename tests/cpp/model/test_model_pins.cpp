@@ -10,6 +10,7 @@
 
 #include "ferguard/ferguard.h"
 #include "model/model_files.h"
+#include "model/tfjs_weights.h"
 #include "test_util.h"
 
 namespace ferguard {
@@ -88,6 +89,15 @@ TEST(ModelPins, ScrambledBundledFaceApiNetIsRefusedAtLoad) {
   UnpinnedModels unpinned;
   const std::string structural = model_error([&] { ExpressionNet net(o); });
   EXPECT_NE(structural.find("face_expression_model"), std::string::npos) << structural;
+}
+
+TEST(ModelPins, WeightFilesNamedByAManifestMustBeRegularFiles) {
+  test::TempDir dir;
+  std::ofstream(dir.file("m-weights_manifest.json"))
+      << R"([{"paths":["/dev/zero"],"weights":[{"name":"w","shape":[2],"dtype":"float32"}]}])";
+  const std::string msg = model_error([&] { detail::TfjsWeights::load(dir.file("m-weights_manifest.json")); });
+  EXPECT_NE(msg.find("/dev/zero"), std::string::npos) << msg;  // refused unread: no endless read
+  EXPECT_NE(msg.find("device"), std::string::npos) << msg;
 }
 
 TEST(ModelPins, NonFiniteValuesAreModelErrors) {
