@@ -337,5 +337,21 @@ TEST(GraphOps, LoadsModelJsonWithWeightsAndRejectsUnknownAttributes) {
   EXPECT_THROW(TfjsGraph::load(dir.file("absent.json")), ModelError);
 }
 
+TEST(GraphOps, LoadsBase64StringAttributes) {
+  test::TempDir dir;
+  // TF.js stores string attributes base64-encoded: "VkFMSUQ=" is VALID, "TkhXQw==" NHWC. A 3x3 input pooled 2x2
+  // with stride 2 gives 1x1 under VALID and 2x2 under SAME (what a misread padding falls back to).
+  std::ofstream(dir.file("model.json")) << R"({"format":"graph-model","modelTopology":{"node":[
+    {"name":"x","op":"Placeholder","attr":{"dtype":{"type":"DT_FLOAT"}}},
+    {"name":"y","op":"MaxPool","input":["x"],"attr":{"padding":{"s":"VkFMSUQ="},"data_format":{"s":"TkhXQw=="},
+      "ksize":{"list":{"i":["1","2","2","1"]}},"strides":{"list":{"i":["1","2","2","1"]}}}}]},
+    "weightsManifest":[]})";
+  const TfjsGraph g = TfjsGraph::load(dir.file("model.json"));
+  const at::Tensor x = at::arange(9, at::kFloat).reshape({1, 3, 3, 1});
+  const at::Tensor y = g.run({{"x", x}}, {"y"})[0];
+  ASSERT_EQ(y.sizes(), at::IntArrayRef({1, 1, 1, 1}));
+  EXPECT_FLOAT_EQ(y.item<float>(), 4.0f);  // max of 0, 1, 3, 4
+}
+
 }  // namespace
 }  // namespace ferguard::detail
