@@ -62,6 +62,10 @@ ASAN_BUILD   := build-asan
 SANITIZE_DIR := $(CURDIR)/tools/sanitize
 # Leaks are checked in the C++ suite only: CPython keeps its interned objects and extension modules until exit.
 ASAN_CHECKS  := check_initialization_order=1:detect_stack_use_after_return=1:strict_string_checks=1
+# python3 is not instrumented: the ASan runtime is preloaded, and libstdc++ with it, because ASan finds the
+# __cxa_throw it wraps when it starts, before python would load libstdc++ (the first C++ exception then aborts).
+# pytest captures only sys.stdout/stderr (--capture=sys) so that a report from inside the interpreter is shown.
+ASAN_PRELOAD  = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libstdc++.so)
 SANITIZE_ENV := UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(SANITIZE_DIR)/ubsan.supp \
   LSAN_OPTIONS=suppressions=$(SANITIZE_DIR)/lsan.supp:print_suppressions=0
 
@@ -73,9 +77,9 @@ sanitize: setup
 	  $(MAKE) --no-print-directory templates BUILD=$(ASAN_BUILD)
 	cd $(ASAN_BUILD) && env $(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_CHECKS):detect_leaks=1 \
 	  ctest --output-on-failure -j $(JOBS)
-	env $(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_CHECKS):detect_leaks=0 LD_PRELOAD=$$(gcc -print-file-name=libasan.so) \
+	env $(SANITIZE_ENV) ASAN_OPTIONS=$(ASAN_CHECKS):detect_leaks=0 LD_PRELOAD="$(ASAN_PRELOAD)" \
 	  FERGUARD_BUILD_DIR=$(CURDIR)/$(ASAN_BUILD) PYTHONPATH=$(CURDIR)/$(ASAN_BUILD)/python \
-	  $(PYTHON) -m pytest -q tests/python
+	  $(PYTHON) -m pytest -q --capture=sys tests/python
 
 bench: build
 	$(BUILD)/bin/bench_frequency
