@@ -57,6 +57,8 @@ std::array<int64_t, 4> tf_padding(const GraphNode& n, int64_t h, int64_t w, int6
   if (mode == "VALID") return {0, 0, 0, 0};
   if (mode == "EXPLICIT") {
     const auto& p = attr_list(n, "explicit_paddings");
+    FERGUARD_CHECK_AS(p.size() == 8, ModelError, "graph node '{}' ({}): EXPLICIT padding needs 8 explicit_paddings, got {}",
+                      n.name, n.op, p.size());
     return {p[2], p[3], p[4], p[5]};
   }
   const auto s = spatial(n, "strides", 1), d = spatial(n, "dilations", 1);

@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -25,14 +26,15 @@ namespace {
 std::string base64_decode(const std::string& in) {
   static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  // Unsigned, so that the accumulator may wrap on long strings: only its low 12 bits are ever read.
+  // Unsigned: the accumulator shifts its old bits out of the top, which for an int overflows (undefined) from
+  // the sixth character on; only the low `bits + 8` bits are ever read.
   std::uint32_t val = 0;
   int bits = -8;
   for (char c : in) {
     if (c == '=') break;
     const auto pos = kAlphabet.find(c);
     if (pos == std::string::npos) continue;
-    val = (val << 6) + static_cast<std::uint32_t>(pos);
+    val = (val << 6) | static_cast<std::uint32_t>(pos);
     bits += 6;
     if (bits >= 0) {
       out.push_back(static_cast<char>((val >> bits) & 0xff));

@@ -371,5 +371,25 @@ TEST(GraphOps, MalformedModelJsonIsModelErrorNamingTheFile) {
   }
 }
 
+TEST(GraphOps, LoadsBase64StringAttributes) {
+  test::TempDir dir;
+  // TF.js stores string attributes base64-encoded: "VkFMSUQ=" is VALID, "TkhXQw==" NHWC. A 3x3 input pooled 2x2
+  // with stride 2 gives 1x1 under VALID and 2x2 under SAME (what a misread padding falls back to).
+  std::ofstream(dir.file("model.json")) << R"({"format":"graph-model","modelTopology":{"node":[
+    {"name":"x","op":"Placeholder","attr":{"dtype":{"type":"DT_FLOAT"}}},
+    {"name":"w","op":"Const","attr":{"dtype":{"type":"DT_FLOAT"}}},
+    {"name":"m","op":"Mul","input":["x","w"]},
+    {"name":"y","op":"MaxPool","input":["m"],"attr":{"padding":{"s":"VkFMSUQ="},"data_format":{"s":"TkhXQw=="},
+      "ksize":{"list":{"i":["1","2","2","1"]}},"strides":{"list":{"i":["1","2","2","1"]}}}}]},
+    "weightsManifest":[{"paths":["w.bin"],"weights":[{"name":"w","shape":[1],"dtype":"float32"}]}]})";
+  const float w = 2.0f;
+  std::ofstream(dir.file("w.bin"), std::ios::binary).write(reinterpret_cast<const char*>(&w), sizeof(w));
+  const TfjsGraph g = TfjsGraph::load(dir.file("model.json"));
+  const at::Tensor x = at::arange(9, at::kFloat).reshape({1, 3, 3, 1});
+  const at::Tensor y = g.run({{"x", x}}, {"y"})[0];
+  ASSERT_EQ(y.sizes(), at::IntArrayRef({1, 1, 1, 1}));
+  EXPECT_FLOAT_EQ(y.item<float>(), 8.0f);  // 2 * max(0, 1, 3, 4)
+}
+
 }  // namespace
 }  // namespace ferguard::detail
