@@ -173,3 +173,22 @@ def test_python_limits_pixels_and_non_finite_values():
         ferguard.split(image)
     with pytest.raises(ValueError, match="threads"):
         ferguard.split(np.zeros((8, 8), np.float32), threads=100000)
+
+
+def test_expect_faces_fails_closed_on_detector_misses(cli, tmp_path, face_frame):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    ferguard.write_image(str(folder / "three.png"), face_frame)  # the detector finds all three people
+    crowd = face_frame.copy()
+    crowd[:, crowd.shape[1] // 3:] = 128  # fewer people found than the user says are there
+    ferguard.write_image(str(folder / "missed.png"), crowd)
+    r = analyze(cli, folder, "--out", tmp_path / "out", *FAST, "--expect-faces", "3")
+    assert r.returncode == 1
+    out = tmp_path / "out"
+    kept = ferguard.read_image(str(out / "three.private.png"))
+    assert kept.std() > 10  # published as privatized
+    withheld = ferguard.read_image(str(out / "missed.private.png"))
+    assert withheld.min() == withheld.max() == 128  # nothing of the picture is published
+    summary = json.loads((out / "summary.json").read_text())
+    assert [pathlib.Path(e["input"]).name for e in summary["errors"]] == ["missed.png"]
+    assert "--expect-faces 3" in summary["errors"][0]["error"]

@@ -54,6 +54,7 @@ struct AnalyzeArgs {
   std::string sweep_strengths = "0,0.25,0.5,0.75,1";
   std::vector<std::string> sweep_methods = {"template", "adversarial", "blur", "pixelate", "frequency", "mask"};
   int max_frames = 0;
+  int expect_faces = 0;
   bool quiet = false;
   bool no_timing = false;
 };
@@ -165,6 +166,8 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
                                       max_threads(), a.threads));
   if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
   if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
+  if (a.expect_faces < 0 || a.expect_faces > 1000)
+    throw InvalidArgument(fmt::format("--expect-faces: expected 0..1000, got {}", a.expect_faces));
   o.seed = static_cast<std::uint64_t>(a.seed);
   o.threads = a.threads;
   o.models.threads = a.threads;
@@ -251,11 +254,26 @@ class TrackRecords {
   std::vector<FaceRecord> untracked_;
 };
 
+// --expect-faces: a picture in which fewer faces were found than the user knows are there may hold a face the
+// detector missed, which would be published unchanged. Fail closed: it is published as flat grey instead.
+bool withhold(const AnalyzeArgs& a, AnalysisResult& r) {
+  if (a.expect_faces == 0 || static_cast<int>(r.faces.size()) >= a.expect_faces) return false;
+  std::fill(r.private_image.data(), r.private_image.data() + r.private_image.pixels().size(), std::uint8_t(128));
+  return true;
+}
+
+std::string withheld_text(const AnalyzeArgs& a, std::size_t found) {
+  return fmt::format("{} found, --expect-faces {}: published as flat grey, since a face the detector missed would "
+                     "have been published unchanged",
+                     faces_text(found), a.expect_faces);
+}
+
 void analyze_image(const AnalyzeArgs& a, const Pipeline& pipeline, const PipelineInfo& info, const AnalyzeInput& in,
                    Records& records, Progress& progress) {
   const Image image = read_image(in.path);
   AnalysisResult r = pipeline.analyze(image);
   if (a.no_timing) zero_timing(r);
+  const bool withheld = withhold(a, r);
   ReportOptions ro;
   ro.input = fs::path(in.path).filename().string();
   ro.embeddings = a.embeddings;
@@ -267,6 +285,7 @@ void analyze_image(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
   records.add_image(r);
   records.add_sheet(image, r);
   progress.input_done(in.path, faces_text(r.faces.size()));
+  if (withheld) throw Error(fmt::format("image '{}': {}", in.path, withheld_text(a, r.faces.size())));
 }
 
 void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const PipelineInfo& info, const AnalyzeInput& in,
@@ -283,10 +302,11 @@ void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
                         ? a.max_frames
                         : reader.frame_count();
   Image frame;
-  int n = 0, faces = 0;
+  int n = 0, faces = 0, withheld = 0;
   while ((a.max_frames == 0 || n < a.max_frames) && reader.read(frame)) {
     AnalysisResult r = analyzer.next(frame);
     if (a.no_timing) zero_timing(r);
+    withheld += withhold(a, r) ? 1 : 0;
     private_video.write(r.private_image);
     annotated_video.write(annotate(r.private_image, r));
     report.add(r, n);
@@ -297,7 +317,10 @@ void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
   }
   // A stream that breaks off early keeps the frames read, with a warning in its report; the run then fails.
   const bool cut = a.max_frames == 0 || n < a.max_frames;
-  const std::string warning = cut ? reader.early_end() : std::string();
+  std::string warning = cut ? reader.early_end() : std::string();
+  if (withheld > 0)
+    warning += fmt::format("{}{} of {} frames had fewer than --expect-faces {} faces and were published as flat grey",
+                           warning.empty() ? "" : "; ", withheld, n, a.expect_faces);
   // All three appear together or not at all: a failure above leaves only temporaries, removed by the destructors.
   private_video.close();
   annotated_video.close();
@@ -524,6 +547,10 @@ void add_analyze_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--sweep-methods", a->sweep_methods, "Methods for --sweep")->delimiter(',')->capture_default_str();
   cmd->add_option("--max-frames", a->max_frames, "At most this many frames per video (0 = all)")->capture_default_str();
+  cmd->add_option("--expect-faces", a->expect_faces,
+                  "Fail closed on detector misses: an image (or video frame) with fewer faces found is published as "
+                  "flat grey and reported as an error (0 = off)")
+      ->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "No progress on stderr (errors are still reported)");
   cmd->add_flag("--no-timing", a->no_timing,
                 "Write every time as 0, so that two runs with the same options give identical files");
