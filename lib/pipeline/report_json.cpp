@@ -284,11 +284,9 @@ void VideoReportWriter::add(const AnalysisResult& frame, int index) {
 
 void VideoReportWriter::close(const std::string& warning) {
   FERGUARD_CHECK(impl_->file != nullptr, "VideoReportWriter '{}': close() called twice", impl_->path);
-  const Json tail = {{"frames_read", impl_->frames}, {"warning", warning.empty() ? Json() : Json(warning)}};
-  std::string end = tail.dump(2);  // "{\n  "frames_read": ..,\n  "warning": ..\n}"
-  end = end.substr(1, end.size() - 2);
-  while (!end.empty() && end.back() == '\n') end.pop_back();
-  impl_->write((impl_->frames == 0 ? "]," : "\n  ],") + end + "\n}\n");
+  const Json note = warning.empty() ? Json() : Json(warning);
+  impl_->write(fmt::format("{}\n  \"frames_read\": {},\n  \"warning\": {}\n}}\n", impl_->frames == 0 ? "]," : "\n  ],",
+                           impl_->frames, note.dump()));
   std::FILE* f = impl_->file;
   impl_->file = nullptr;
   const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;

@@ -16,6 +16,7 @@
 #include "analyze_inputs.h"
 #include "commands.h"
 #include "detail/atomic_file.h"
+#include "detail/check.h"
 #include "detail/error_text.h"
 #include "ferguard/ferguard.h"
 #include "ferguard/io/video_io.h"
@@ -161,9 +162,7 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
   if (!(a.budget_scale > 0.0f && a.budget_scale <= 10.0f))
     throw InvalidArgument(fmt::format("--budget-scale: expected a value in (0, 10], got {}", a.budget_scale));
   o.budget_scale = a.budget_scale;
-  if (a.threads < 0 || a.threads > max_threads())
-    throw InvalidArgument(fmt::format("--threads: expected 0 (one per core) or 1..{} (4x the cores), got {}",
-                                      max_threads(), a.threads));
+  detail::check_threads(a.threads, "--threads");
   if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
   if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
   if (a.expect_faces < 0 || a.expect_faces > 1000)
@@ -316,8 +315,7 @@ void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
     ++n;
   }
   // A stream that breaks off early keeps the frames read, with a warning in its report; the run then fails.
-  const bool cut = a.max_frames == 0 || n < a.max_frames;
-  std::string warning = cut ? reader.early_end() : std::string();
+  std::string warning = reader.early_end();  // "" when --max-frames stopped the loop: the reader did not end
   if (withheld > 0)
     warning += fmt::format("{}{} of {} frames had fewer than --expect-faces {} faces and were published as flat grey",
                            warning.empty() ? "" : "; ", withheld, n, a.expect_faces);
