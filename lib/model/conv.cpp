@@ -4,6 +4,8 @@
 #include <ATen/Context.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "model/activations.h"
+
 #include <array>
 #include <map>
 #include <mutex>
@@ -61,16 +63,17 @@ class OneDnnInference {
   }
 
   at::Tensor run(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias, const Geometry& g) {
-    const at::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
+    // Activations and the scratchpad come from the calling model's pool when it has one open (activations.h).
+    const at::Tensor x = pooled_contiguous(input, at::MemoryFormat::ChannelsLast);
     const Entry& e = entry(x, weight, bias.defined(), g);
-    at::Tensor y = at::empty(e.out, x.options().memory_format(at::MemoryFormat::ChannelsLast));
+    at::Tensor y = new_activation(e.out, x, at::MemoryFormat::ChannelsLast);
     thread_local dnnl::stream stream(engine_);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(e.src_md, engine_, x.data_ptr())},
                                                {DNNL_ARG_WEIGHTS, e.weights},
                                                {DNNL_ARG_DST, dnnl::memory(e.dst_md, engine_, y.data_ptr())}};
     at::Tensor scratch;
     if (const auto bytes = static_cast<std::int64_t>(e.scratch_md.get_size()); bytes > 0) {
-      scratch = at::empty({bytes}, x.options().dtype(at::kByte));
+      scratch = new_activation({(bytes + 3) / 4}, x);
       args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(e.scratch_md, engine_, scratch.data_ptr()));
     }
     at::Tensor b;
@@ -204,7 +207,7 @@ at::Tensor conv_input_grad(const at::Tensor& grad_out, const at::Tensor& weight,
   at::Tensor g = grad_out;
   const std::int64_t ho = g.size(2), wo = g.size(3);
   if (stride[0] > 1 || stride[1] > 1) {
-    at::Tensor d = at::zeros({g.size(0), g.size(1), (ho - 1) * stride[0] + 1, (wo - 1) * stride[1] + 1}, g.options());
+    at::Tensor d = new_activation({g.size(0), g.size(1), (ho - 1) * stride[0] + 1, (wo - 1) * stride[1] + 1}, g).zero_();
     d.slice(2, 0, c10::nullopt, stride[0]).slice(3, 0, c10::nullopt, stride[1]).copy_(g);
     g = d;
   }

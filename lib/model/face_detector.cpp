@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "detail/check.h"
+#include "model/activations.h"
 #include "model/model_files.h"
 #include "ferguard/face/face_crops.h"
 #include "model/faceapi_landmark.h"
@@ -48,10 +49,12 @@ struct FaceDetector::Impl {
   std::string weights_path;
   c10::Device device{c10::kCPU};
   std::shared_ptr<detail::SsdMobilenetV1Impl> net;
+  detail::ActivationPool pool;  // activations of the forward passes
 
   std::vector<std::vector<Face>> detect(const std::vector<const Image*>& images) const {
     c10::InferenceMode guard;
     detail::ScopedTorchThreads threads(net_options.threads);
+    detail::ActivationScope scope(pool);
     const detail::NmsParams nms{detection.min_confidence, detection.iou_threshold, detection.max_results};
     std::vector<std::vector<Face>> out;
     out.reserve(images.size());
@@ -121,11 +124,13 @@ struct LandmarkNet::Impl {
   std::string weights_path;
   c10::Device device{c10::kCPU};
   std::shared_ptr<detail::FaceLandmark68NetImpl> net;
+  detail::ActivationPool pool;  // activations of the forward passes
 
   // Raw Nx136 outputs for crops of any sizes.
   at::Tensor raw(const std::vector<Image>& crops) const {
     c10::InferenceMode guard;
     detail::ScopedTorchThreads threads(options.threads);
+    detail::ActivationScope scope(pool);
     const at::Tensor input = detail::faceapi_net_input(crops, kInputSize);
     std::vector<at::Tensor> outs;
     for (std::int64_t begin = 0; begin < input.size(0); begin += options.max_batch) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "model/activations.h"
 #include "model/conv.h"
 #include "model/faceapi_modules.h"
 #include "model/tfjs_weights.h"
@@ -41,19 +42,21 @@ FaceFeatureExtractorImpl::FaceFeatureExtractorImpl(const TfjsWeights& w) {
   }
 }
 
-at::Tensor FaceFeatureExtractorImpl::sep(const at::Tensor& x, const Separable& p, std::int64_t stride) const {
+at::Tensor FaceFeatureExtractorImpl::sep(const at::Tensor& x, const Separable& p, std::int64_t stride,
+                                         ConvActivation act) const {
   // Stride-1 SAME on a 3x3 kernel is symmetric padding 1; stride 2 on even sizes pads only bottom/right.
   const at::Tensor dw = conv2d_tf_same(x, p.depthwise, {}, stride, x.size(1));
-  return conv2d(dw, p.pointwise, p.bias, 1, 0);
+  return conv2d(dw, p.pointwise, p.bias, {1, 1}, {0, 0}, {0, 0}, {1, 1}, 1, act);
 }
 
 at::Tensor FaceFeatureExtractorImpl::dense_block(const at::Tensor& x, int b) const {
-  const at::Tensor out1 = (b == 0 ? conv2d_tf_same(x, conv0_filters_, conv0_bias_, 2)
-                                  : sep(x, seps_[b][0], 2)).relu_();
+  // The first conv's ReLU runs inside the convolution kernel.
+  const at::Tensor out1 = b == 0 ? conv2d_tf_same(x, conv0_filters_, conv0_bias_, 2, 1, ConvActivation::relu)
+                                 : sep(x, seps_[b][0], 2, ConvActivation::relu);
   // The running sum out1 + out2 (+ out3 (+ out4)), added in place in the same order: fewer activations allocated.
-  at::Tensor sum = out1 + sep(out1, seps_[b][1], 1);
-  sum.add_(sep(at::relu(sum), seps_[b][2], 1));
-  sum.add_(sep(at::relu(sum), seps_[b][3], 1));
+  at::Tensor sum = act::add(out1, sep(out1, seps_[b][1], 1));
+  sum.add_(sep(act::relu(sum), seps_[b][2], 1));
+  sum.add_(sep(act::relu(sum), seps_[b][3], 1));
   return sum.relu_();
 }
 
@@ -65,7 +68,7 @@ at::Tensor FaceFeatureExtractorImpl::forward_until(const at::Tensor& x, int bloc
 
 at::Tensor FaceFeatureExtractorImpl::forward(const at::Tensor& x) {
   // avgPool 7x7 stride 2 'valid' on the 7x7 output of dense3 is the global mean.
-  return forward_until(x, 3).mean({2, 3});
+  return act::mean(forward_until(x, 3), {2, 3});
 }
 
 ExpressionNetImpl::ExpressionNetImpl(const TfjsWeights& w) {
@@ -74,6 +77,6 @@ ExpressionNetImpl::ExpressionNetImpl(const TfjsWeights& w) {
   fc_bias_ = register_parameter("fc_bias", w.vector("fc/bias", 7), false);
 }
 
-at::Tensor ExpressionNetImpl::forward(const at::Tensor& x) { return at::linear(features_->forward(x), fc_weight_, fc_bias_); }
+at::Tensor ExpressionNetImpl::forward(const at::Tensor& x) { return act::linear(features_->forward(x), fc_weight_, fc_bias_); }
 
 }  // namespace ferguard::detail

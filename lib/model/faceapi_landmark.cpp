@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/activations.h"
 #include "model/tfjs_weights.h"
 
 namespace ferguard::detail {
@@ -17,7 +18,7 @@ FaceLandmark68NetImpl::FaceLandmark68NetImpl(const TfjsWeights& w) {
 }
 
 at::Tensor FaceLandmark68NetImpl::forward(const at::Tensor& x) {
-  return at::linear(features_->forward(x), fc_weight_, fc_bias_);
+  return act::linear(features_->forward(x), fc_weight_, fc_bias_);
 }
 
 std::array<PointD, 68> landmarks_in_crop(const float* raw, int crop_width, int crop_height) {

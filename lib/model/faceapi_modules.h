@@ -36,7 +36,8 @@ class FaceFeatureExtractorImpl : public torch::nn::Module {
   struct Separable {
     at::Tensor depthwise, pointwise, bias;
   };
-  at::Tensor sep(const at::Tensor& x, const Separable& p, std::int64_t stride) const;
+  at::Tensor sep(const at::Tensor& x, const Separable& p, std::int64_t stride,
+                 ConvActivation act = ConvActivation::none) const;
   at::Tensor dense_block(const at::Tensor& x, int b) const;
 
   at::Tensor conv0_filters_, conv0_bias_;            // dense0/conv0 (regular 3x3 conv)

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "detail/check.h"
+#include "model/activations.h"
 #include "model/faceapi_modules.h"
 #include "model/faceapi_preprocess.h"
 #include "model/model_paths.h"
@@ -32,6 +33,7 @@ struct NetRunner {
   std::string weights_path;
   c10::Device device{c10::kCPU};
   std::shared_ptr<Net> net;
+  detail::ActivationPool pool;  // activations of this net's forward passes
 
   NetRunner(FaceNetOptions opts, const std::string& model) : options(std::move(opts)) {
     options.validate();
@@ -58,6 +60,7 @@ struct NetRunner {
   at::Tensor run_images(const std::vector<Image>& crops, std::int64_t size) const {
     c10::InferenceMode guard;
     detail::ScopedTorchThreads threads(options.threads);
+    detail::ActivationScope scope(pool);
     return run(detail::faceapi_net_input(crops, size));
   }
 
@@ -67,6 +70,7 @@ struct NetRunner {
                    s.str());
     c10::InferenceMode guard;
     detail::ScopedTorchThreads threads(options.threads);
+    detail::ActivationScope scope(pool);
     const at::Tensor x = at::from_blob(const_cast<float*>(crops.data()), {s.n, s.c, s.h, s.w}, at::kFloat) * 255.0f;
     return run(detail::faceapi_net_input(x, size));
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "detail/check.h"
+#include "model/activations.h"
 
 namespace ferguard::detail {
 
@@ -13,7 +14,9 @@ at::Tensor image_to_tensor255(const Image& image) {
   FERGUARD_CHECK(!image.empty() && image.channels() == 3, "face crop: expected an HxWx3 RGB image, got {}x{}x{}",
                  image.height(), image.width(), image.channels());
   at::Tensor hwc = at::from_blob(const_cast<std::uint8_t*>(image.data()), {image.height(), image.width(), 3}, at::kByte);
-  return hwc.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat).contiguous();
+  at::Tensor out = new_activation({1, 3, image.height(), image.width()}, at::kFloat);
+  out.copy_(hwc.permute({2, 0, 1}).unsqueeze(0));
+  return out;
 }
 
 at::Tensor pad_to_square(const at::Tensor& nchw, bool centered) {
@@ -25,8 +28,8 @@ at::Tensor pad_to_square(const at::Tensor& nchw, bool centered) {
   const std::int64_t after = centered ? std::lround(diff * 0.5) : diff;
   const std::int64_t before = diff - after;
   // constant_pad_nd takes (left, right, top, bottom) for the last two dims.
-  if (h > w) return at::constant_pad_nd(nchw, {before, after, 0, 0}, 0.0);
-  return at::constant_pad_nd(nchw, {0, 0, before, after}, 0.0);
+  if (h > w) return act::constant_pad_nd(nchw, {before, after, 0, 0}, 0.0);
+  return act::constant_pad_nd(nchw, {0, 0, before, after}, 0.0);
 }
 
 namespace {
@@ -64,7 +67,7 @@ at::Tensor resize_bilinear_legacy_loop(const at::Tensor& nchw, std::int64_t out_
   const std::int64_t *y0 = ay.i0.data_ptr<std::int64_t>(), *y1 = ay.i1.data_ptr<std::int64_t>();
   const std::int64_t *x0 = ax.i0.data_ptr<std::int64_t>(), *x1 = ax.i1.data_ptr<std::int64_t>();
   const float *fy = ay.frac.data_ptr<float>(), *fx = ax.frac.data_ptr<float>();
-  at::Tensor out = at::empty({x.size(0), x.size(1), out_h, out_w}, x.options());
+  at::Tensor out = new_activation({x.size(0), x.size(1), out_h, out_w}, x);
   const float* src = x.data_ptr<float>();
   float* dst = out.data_ptr<float>();
   // The reference's arithmetic, element by element: t = tl + (tr - tl) fx, b = bl + (br - bl) fx, t + (b - t) fy.
@@ -106,7 +109,7 @@ at::Tensor faceapi_normalize(const at::Tensor& nchw255) {
                  nchw255.dim());
   const at::Tensor mean =
       at::tensor({122.782f, 117.001f, 104.298f}, nchw255.options().dtype(at::kFloat)).view({1, 3, 1, 1});
-  return (nchw255 - mean) / 255.0f;
+  return act::sub(nchw255, mean).div_(255.0f);
 }
 
 at::Tensor faceapi_net_input(const at::Tensor& nchw255, std::int64_t size) {
@@ -127,7 +130,7 @@ at::Tensor faceapi_net_input(const std::vector<Image>& crops, std::int64_t size)
     if (x.size(2) != size) x = resize_bilinear_legacy(x, size, size);
     items.push_back(x);
   }
-  return faceapi_normalize(at::cat(items, 0));
+  return faceapi_normalize(act::cat(items, 0));
 }
 
 }  // namespace ferguard::detail

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "model/activations.h"
 #include "model/conv.h"
 #include "model/faceapi_modules.h"
 #include "model/tfjs_weights.h"
@@ -21,8 +22,9 @@ constexpr LayerDesc kLayers[] = {
     {"conv128_2", 128, 128, false},  {"conv256_down", 128, 256, true}, {"conv256_1", 256, 256, false},
     {"conv256_2", 256, 256, false},  {"conv256_down_out", 256, 256, true},
 };
-at::Tensor conv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, std::int64_t stride, std::int64_t pad) {
-  return detail::conv2d(x, w, b, stride, pad);
+at::Tensor conv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, std::int64_t stride, std::int64_t pad,
+                ConvActivation act = ConvActivation::none) {
+  return detail::conv2d(x, w, b, {stride, stride}, {pad, pad}, {pad, pad}, {1, 1}, 1, act);
 }
 std::string param_id(const std::string& s) {
   std::string id = s;
@@ -57,18 +59,18 @@ RecognitionNetImpl::RecognitionNetImpl(const TfjsWeights& w) {
 at::Tensor RecognitionNetImpl::residual(const at::Tensor& x, const std::string& name) const {
   const ConvLayer& c1 = convs_.at(name + "/conv1");
   const ConvLayer& c2 = convs_.at(name + "/conv2");
-  at::Tensor out = conv(conv(x, c1.weight, c1.bias, 1, 1).relu_(), c2.weight, c2.bias, 1, 1);
+  at::Tensor out = conv(conv(x, c1.weight, c1.bias, 1, 1, ConvActivation::relu), c2.weight, c2.bias, 1, 1);
   return out.add_(x).relu_();
 }
 
 at::Tensor RecognitionNetImpl::residual_down(const at::Tensor& x, const std::string& name) const {
   const ConvLayer& c1 = convs_.at(name + "/conv1");
   const ConvLayer& c2 = convs_.at(name + "/conv2");
-  at::Tensor out = conv(x, c1.weight, c1.bias, 2, 0).relu_();  // stride 2, VALID
+  at::Tensor out = conv(x, c1.weight, c1.bias, 2, 0, ConvActivation::relu);  // stride 2, VALID
   out = conv(out, c2.weight, c2.bias, 1, 1);
-  at::Tensor shortcut = at::avg_pool2d(x, 2, 2);
+  at::Tensor shortcut = act::avg_pool2d(x, {2, 2}, {2, 2});
   if (out.size(2) != shortcut.size(2) || out.size(3) != shortcut.size(3)) {
-    out = at::constant_pad_nd(out, {0, 1, 0, 1}, 0.0);  // one zero row at the bottom, one column at the right
+    out = act::constant_pad_nd(out, {0, 1, 0, 1}, 0.0);  // one zero row at the bottom, one column at the right
   }
   // face-api appends zero channels to the pooled shortcut (a plain concat, no 1x1 projection): adding it to the
   // first channels only gives the same sums without building the zeros.
@@ -78,10 +80,10 @@ at::Tensor RecognitionNetImpl::residual_down(const at::Tensor& x, const std::str
 
 at::Tensor RecognitionNetImpl::forward(const at::Tensor& x) {
   const ConvLayer& c0 = convs_.at("conv32_down");
-  at::Tensor out = conv(x, c0.weight, c0.bias, 2, 0).relu_();
-  out = at::max_pool2d(out, 3, 2);
+  at::Tensor out = conv(x, c0.weight, c0.bias, 2, 0, ConvActivation::relu);
+  out = act::max_pool2d(out, {3, 3}, {2, 2});
   for (const LayerDesc& l : kLayers) out = l.down ? residual_down(out, l.name) : residual(out, l.name);
-  return at::linear(out.mean({2, 3}), fc_weight_);
+  return act::linear(act::mean(out, {2, 3}), fc_weight_);
 }
 
 }  // namespace ferguard::detail

@@ -10,6 +10,7 @@
 #include "model/faceapi_modules.h"
 #include "model/faceapi_preprocess.h"
 #include "model/tfjs_weights.h"
+#include "model/activations.h"
 #include "model/conv.h"
 
 namespace ferguard::detail {
@@ -50,7 +51,7 @@ at::Tensor ssd_input(const std::vector<const Image*>& images) {
     items.push_back(x);
   }
   // face-api divides first, then subtracts (float32).
-  return at::cat(items, 0).div_(127.5f).sub_(1.0f);
+  return act::cat(items, 0).div_(127.5f).sub_(1.0f);
 }
 
 SsdMobilenetV1Impl::SsdMobilenetV1Impl(const TfjsWeights& w) {
@@ -124,10 +125,11 @@ SsdRawOutput SsdMobilenetV1Impl::forward(const at::Tensor& x) {
     // NCHW -> NHWC -> [N, H*W*A, 4|3]: anchor = (y*W + x)*A + slot.
     const Conv& b = box_heads_[k];
     const Conv& c = class_heads_[k];
-    boxes.push_back(conv2d(maps[k], b.weight, b.bias, 1, 0, 1).permute({0, 2, 3, 1}).reshape({n, -1, 4}));
-    classes.push_back(conv2d(maps[k], c.weight, c.bias, 1, 0, 1).permute({0, 2, 3, 1}).reshape({n, -1, 3}));
+    // The heads' outputs are channels-last already, so the NHWC permutation is a view of contiguous memory.
+    boxes.push_back(pooled_contiguous(conv2d(maps[k], b.weight, b.bias, 1, 0, 1).permute({0, 2, 3, 1})).view({n, -1, 4}));
+    classes.push_back(pooled_contiguous(conv2d(maps[k], c.weight, c.bias, 1, 0, 1).permute({0, 2, 3, 1})).view({n, -1, 3}));
   }
-  return {at::cat(boxes, 1), at::cat(classes, 1)};
+  return {act::cat(boxes, 1), act::cat(classes, 1)};
 }
 
 SsdDecoded decode_ssd_output(const SsdRawOutput& raw, std::int64_t index, const std::vector<SsdBox>& anchors) {

@@ -1,4 +1,5 @@
 list(APPEND FERGUARD_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/activations.cpp
   ${CMAKE_CURRENT_LIST_DIR}/conv.cpp
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_dense_net.cpp
   ${CMAKE_CURRENT_LIST_DIR}/faceapi_nets.cpp

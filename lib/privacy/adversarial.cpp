@@ -11,6 +11,7 @@
 
 #include "detail/check.h"
 #include "detail/hash_rng.h"
+#include "model/activations.h"
 #include "model/differentiable.h"
 #include "model/torch_runtime.h"
 #include "privacy/face_region.h"
@@ -42,6 +43,7 @@ struct Privatizer::Impl {
   FrequencySplitter splitter;
   int threads;
   PrivatizerTuning tuning;
+  ActivationPool pool;  // activations of the models' passes that need no gradient (activations.h)
 
   // Low band of a 1x3xSxS tensor through the FFTW splitter.
   at::Tensor lowpass(const at::Tensor& g) const { return canvas_to_at(splitter.lowpass(at_to_canvas(g))); }
@@ -89,7 +91,7 @@ Privatizer::Privatizer(std::vector<std::shared_ptr<const DifferentiableRecognize
                        std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
                        PrivatizerTuning tuning)
     : impl_(std::make_unique<Impl>(Impl{std::move(controllers), std::move(expression),
-                                        FrequencySplitter(split), threads, tuning})) {
+                                        FrequencySplitter(split), threads, tuning, {}})) {
   FERGUARD_CHECK(!impl_->controllers.empty(), "privatizer: expected at least one identity controller");
   FERGUARD_CHECK(impl_->expression != nullptr, "privatizer: expected an expression controller");
 }
@@ -105,6 +107,7 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   const PrivatizerTuning& tu = im.tuning;
   const int side = s.w;
   ScopedTorchThreads threads(im.threads);
+  ActivationScope scope(im.pool);
 
   const at::Tensor x0 = canvas_to_at(rq.canvas);
   const at::Tensor mask = plane_tensor(face_mask(rq.landmarks, side), side);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "detail/check.h"
+#include "model/activations.h"
 #include "model/differentiable.h"
 #include "model/torch_runtime.h"
 #include "privacy/face_region.h"
@@ -30,6 +31,7 @@ struct Compensator::Impl {
   int threads;
   CompensatorTuning tuning;
   at::Tensor kernel = smoothing_kernel();
+  ActivationPool pool;  // activations of the expression model's passes that need no gradient (activations.h)
 
   at::Tensor high(const at::Tensor& t) const { return t - canvas_to_at(splitter.lowpass(at_to_canvas(t))); }
   // The change is shading of the expression's edges, not pixel noise. Symmetric, so its own adjoint in the step.
@@ -38,7 +40,8 @@ struct Compensator::Impl {
 
 Compensator::Compensator(std::shared_ptr<const DifferentiableModel> expression, SplitOptions split, int threads,
                          CompensatorTuning tuning)
-    : impl_(std::make_unique<Impl>(Impl{std::move(expression), FrequencySplitter(split), threads, tuning})) {
+    : impl_(std::make_unique<Impl>(Impl{std::move(expression), FrequencySplitter(split), threads, tuning,
+                                                                  smoothing_kernel(), {}})) {
   FERGUARD_CHECK(impl_->expression != nullptr, "compensator: expected an expression model");
 }
 
@@ -52,6 +55,7 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
                  "compensator: canvases {} and {} with a limit of {}", original.shape().str(), s.str(), limit.size());
   const Impl& im = *impl_;
   ScopedTorchThreads threads(im.threads);
+  ActivationScope scope(im.pool);
   const DifferentiableModel& model = *im.expression;
   const int side = s.w;
   // Both distributions are read where ferguard reads the published face: at the original's crop.

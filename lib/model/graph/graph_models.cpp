@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "detail/check.h"
+#include "model/activations.h"
 #include "model/differentiable.h"
 #include "model/faceapi_preprocess.h"
 #include "model/graph/tfjs_graph.h"
@@ -96,6 +97,12 @@ class GraphRunner {
     return graph_->run({{spec_.input, x.to(device_)}}, {spec_.output})[0].reshape({x.size(0), -1});
   }
 
+  // prepare() and run() for crops of any size, with activations from this model's pool.
+  at::Tensor infer(const std::vector<Image>& crops) const {
+    ActivationScope scope(pool_);
+    return run(prepare(crops));
+  }
+
   // Runs `output` on the prepared NHWC batch, in chunks of max_batch.
   at::Tensor run(const at::Tensor& nhwc) const {
     ScopedTorchThreads threads(options_.threads);
@@ -119,6 +126,7 @@ class GraphRunner {
   ModelOptions options_;
   c10::Device device_ = c10::kCPU;
   std::unique_ptr<TfjsGraph> graph_;
+  ActivationPool pool_;
 };
 
 std::vector<std::vector<float>> rows(const at::Tensor& t) {
@@ -145,7 +153,7 @@ class GraphRecognizer final : public Recognizer {
   }
   std::vector<std::vector<float>> embed(const std::vector<Image>& crops) const override {
     if (crops.empty()) return {};
-    return rows(runner_.run(runner_.prepare(crops)));
+    return rows(runner_.infer(crops));
   }
 
 
@@ -164,7 +172,7 @@ class EmotionModel final : public ExpressionModel {
   std::vector<ExpressionScores> predict(const std::vector<Image>& crops) const override {
     if (crops.empty()) return {};
     std::vector<ExpressionScores> out;
-    for (const auto& r : rows(runner_.run(runner_.prepare(crops)))) {
+    for (const auto& r : rows(runner_.infer(crops))) {
       ExpressionScores s;
       for (int i = 0; i < 7; ++i) s.probs[static_cast<int>(kEmotionOrder[i])] = r[i];
       out.push_back(s);

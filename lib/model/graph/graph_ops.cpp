@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "detail/check.h"
+#include "model/activations.h"
 #include "model/conv.h"
 
 namespace ferguard::detail {
@@ -92,17 +93,17 @@ at::Tensor apply_fused(const GraphNode& n, at::Tensor y, const Args& args, std::
   for (std::size_t i = first; i < n.fused_ops.size(); ++i) {
     const std::string& f = n.fused_ops[i];
     if (f == "BiasAdd") {
-      y = y + shape_like(channel_vector(take("bias"), channels, n, "bias"));
+      y = act::add(y, shape_like(channel_vector(take("bias"), channels, n, "bias")));
     } else if (f == "FusedBatchNorm" || f == "FusedBatchNormV3") {
       const at::Tensor scale = take("scale"), offset = take("offset"), mean = take("mean"), var = take("variance");
       const double eps = n.numbers.count("epsilon") ? n.numbers.at("epsilon") : 0.001;
-      y = (y - shape_like(mean)) * shape_like(at::rsqrt(var + eps) * scale) + shape_like(offset);
+      y = act::add(act::mul(act::sub(y, shape_like(mean)), shape_like(at::rsqrt(var + eps) * scale)), shape_like(offset));
     } else if (f == "Relu") {
       y = y.requires_grad() ? at::relu(y) : at::relu_(y);  // in place when no gradient needs the input
     } else if (f == "Relu6") {
-      y = at::clamp(y, 0.0, 6.0);
+      y = act::clamp(y, 0.0, 6.0);
     } else if (f == "Sigmoid") {
-      y = at::sigmoid(y);
+      y = act::sigmoid(y);
     } else if (f == "Elu") {
       y = at::elu(y);
     } else if (f == "LeakyRelu") {
@@ -178,11 +179,11 @@ GraphValue binary(const GraphNode& n, const Args& args) {
   }
   const std::string& op = n.op;
   at::Tensor r;
-  if (op == "Add" || op == "AddV2") r = x + y;
-  else if (op == "Sub") r = x - y;
-  else if (op == "Mul") r = x * y;
-  else if (op == "Maximum") r = at::maximum(x, y);
-  else r = at::minimum(x, y);
+  if (op == "Add" || op == "AddV2") r = act::add(x, y);
+  else if (op == "Sub") r = act::sub(x, y);
+  else if (op == "Mul") r = act::mul(x, y);
+  else if (op == "Maximum") r = act::maximum(x, y);
+  else r = act::minimum(x, y);
   return {r, nchw && r.dim() == 4};
 }
 
@@ -216,7 +217,7 @@ GraphValue max_pool(const GraphNode& n, const Args& args) {
   at::Tensor x = to_nchw(*args[0], n);
   const auto k = spatial(n, "ksize", 1), s = spatial(n, "strides", 1);
   const auto pad = tf_padding(n, x.size(2), x.size(3), k[0], k[1]);
-  if (!(pad[0] || pad[1] || pad[2] || pad[3])) return {at::max_pool2d(x, k, s), true};
+  if (!(pad[0] || pad[1] || pad[2] || pad[3])) return {act::max_pool2d(x, k, s), true};
   // Padding with -inf is what max_pool2d does itself: symmetric padding (at most half the window) as its padding
   // argument, and padding only after the input as ceil mode (windows that start inside may run past the end).
   // Both avoid copying the input into a padded tensor; anything else pads explicitly.
@@ -225,12 +226,12 @@ GraphValue max_pool(const GraphNode& n, const Args& args) {
   };
   const int64_t want_h = (x.size(2) + pad[0] + pad[1] - k[0]) / s[0] + 1, want_w = (x.size(3) + pad[2] + pad[3] - k[1]) / s[1] + 1;
   if (pad[0] == pad[1] && pad[2] == pad[3] && 2 * pad[0] <= k[0] && 2 * pad[2] <= k[1])
-    return {at::max_pool2d(x, k, s, {pad[0], pad[2]}), true};
+    return {act::max_pool2d(x, k, s, {pad[0], pad[2]}), true};
   if (pad[0] == 0 && pad[2] == 0 && out_size(x.size(2), k[0], s[0], 0, true) == want_h &&
       out_size(x.size(3), k[1], s[1], 0, true) == want_w)
-    return {at::max_pool2d(x, k, s, {0, 0}, {1, 1}, /*ceil_mode=*/true), true};
-  x = at::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, -std::numeric_limits<double>::infinity());
-  return {at::max_pool2d(x, k, s), true};
+    return {act::max_pool2d(x, k, s, {0, 0}, /*ceil_mode=*/true), true};
+  x = act::constant_pad_nd(x, {pad[2], pad[3], pad[0], pad[1]}, -std::numeric_limits<double>::infinity());
+  return {act::max_pool2d(x, k, s), true};
 }
 
 GraphValue pad(const GraphNode& n, const Args& args) {
@@ -251,7 +252,7 @@ GraphValue pad(const GraphNode& n, const Args& args) {
     spec.push_back(before[d]);
     spec.push_back(after[d]);
   }
-  return {at::constant_pad_nd(v.tensor, spec, 0.0), v.nchw};
+  return {act::constant_pad_nd(v.tensor, spec, 0.0), v.nchw};
 }
 
 }  // namespace
@@ -322,11 +323,11 @@ GraphValue run_op(const GraphNode& n, const Args& args, const at::Tensor& filter
   const GraphValue& x = *args[0];
   if (op == "Identity") return x;
   if (op == "Abs") return {at::abs(x.tensor), x.nchw};
-  if (op == "Square") return {x.tensor * x.tensor, x.nchw};
+  if (op == "Square") return {act::mul(x.tensor, x.tensor), x.nchw};
   if (op == "Rsqrt") return {at::rsqrt(x.tensor), x.nchw};
-  if (op == "Relu") return {at::relu(x.tensor), x.nchw};
-  if (op == "Relu6") return {at::clamp(x.tensor, 0.0, 6.0), x.nchw};
-  if (op == "Sigmoid") return {at::sigmoid(x.tensor), x.nchw};
+  if (op == "Relu") return {act::relu(x.tensor), x.nchw};
+  if (op == "Relu6") return {act::clamp(x.tensor, 0.0, 6.0), x.nchw};
+  if (op == "Sigmoid") return {act::sigmoid(x.tensor), x.nchw};
   if (op == "Softmax") return {at::softmax(x.tensor, x.nchw ? 1 : -1), x.nchw};
   if (op == "Reshape") {
     return {to_logical(x).reshape(int_values(args[1]->tensor)), false};
