@@ -189,6 +189,10 @@ ActivationScope::~ActivationScope() {
 
 bool activation_scope_open() { return tls_pool != nullptr; }
 
+bool is_pooled(const at::Tensor& t) {
+  return t.defined() && t.has_storage() && t.storage().data_ptr().get_deleter() == &ActivationPoolState::give_back;
+}
+
 at::Tensor activation_out(const at::Tensor& like) {
   if (!poolable(like)) return at::empty({0}, like.options());
   return pool_empty({0}, like.scalar_type(), at::MemoryFormat::Contiguous);

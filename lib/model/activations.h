@@ -60,6 +60,9 @@ class ActivationScope {
   std::shared_ptr<ActivationPoolState> state_;
 };
 
+/// True when `t`'s memory is a pool buffer (for tests and checks).
+bool is_pooled(const at::Tensor& t);
+
 /// True when this thread has an open ActivationScope.
 bool activation_scope_open();
 
