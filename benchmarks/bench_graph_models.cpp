@@ -5,7 +5,6 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 #include <c10/core/InferenceMode.h>
-#include <malloc.h>
 
 #include <filesystem>
 
@@ -59,10 +58,6 @@ BENCHMARK(BM_Graph)
 }  // namespace
 
 int main(int argc, char** argv) {
-  // This process keeps freed activation memory instead of returning it to the OS after every call: page faults
-  // on fresh memory cost more than the convolutions on some VMs (an application's choice, not the library's).
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -5,7 +5,6 @@
 //
 //   build/bin/bench_pipeline --benchmark_min_time=1   (README, "Speed of the main job")
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 
 #include <filesystem>
 #include <map>
@@ -58,10 +57,6 @@ FERGUARD_BENCH_CASE(template_audit);
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As the ferguard CLI does: keep freed memory instead of returning it to the OS after every pass.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

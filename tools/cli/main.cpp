@@ -3,7 +3,6 @@
 // temporary files of unfinished outputs are removed before the process dies of the signal.
 #include <fmt/format.h>
 
-#include <malloc.h>
 #include <opencv2/core/utils/logger.hpp>
 
 #include <iostream>
@@ -14,11 +13,6 @@
 #include "ferguard/ferguard.h"
 
 int main(int argc, char** argv) {
-  // This program keeps freed memory instead of handing it back to the OS after every forward pass: on some VMs the
-  // page faults on fresh memory cost more than the convolutions. (The library itself never changes malloc.)
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
   ferguard::detail::remove_temp_files_on_signals();
   // OpenCV's own warnings (and FFmpeg's, silenced by the video reader) are not for ferguard's users: ferguard reports
   // what went wrong in its own words.
