@@ -46,6 +46,8 @@ def peak_rss_mib(cmd):
     t = time.perf_counter()
     pid = os.fork()
     if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)  # the summary the CLI prints is not this script's output
         os.execv(cmd[0], cmd)
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:

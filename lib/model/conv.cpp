@@ -4,13 +4,13 @@
 #include <ATen/Context.h>
 #include <torch/csrc/autograd/custom_function.h>
 
-#include "model/activations.h"
-
 #include <array>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "model/activations.h"
 
 #ifdef FERGUARD_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.hpp>
