@@ -54,7 +54,10 @@ ModelFile read_model_file(const std::string& path, const std::string& what) {
   try {
     out.bytes = read_regular_file(path, what.c_str(), std::int64_t(1) << 30);
   } catch (const IoError& e) {
-    if (pinned_sha256(std::filesystem::path(path).filename().string()).empty()) throw ModelError(e.what());
+    if (pinned_sha256(std::filesystem::path(path).filename().string()).empty())
+      throw ModelError(std::string(e.what()) +
+                       " (for the bundled models: `ferguard models install`, or scripts/fetch_models.sh in a source "
+                       "tree)");
     // A bundled model's file: the packages ship face-api's weights, not the graph models (no licence upstream).
     throw ModelError(std::string(e.what()) +
                      " (`ferguard models install` fetches the graph models faceres, mobileface and emotion, which the "

@@ -53,6 +53,11 @@ grep -q "ferguard models install" "$work/err" || { cat "$work/err"; fail "no hin
 clean_env "$cli" models install | tee "$work/install.log"
 grep -q "graph models installed in $work/root/usr/share/ferguard/human/models" "$work/install.log" \
   || fail "models install did not fill the package's data folder"
+# No template bank is installed: the default method says how to make one.
+if clean_env "$cli" analyze in/sample1.jpg --out out2 --quiet >/dev/null 2>"$work/err"; then
+  fail "analyze found a template bank, but none is installed"
+fi
+grep -q "ferguard templates DIR --out FILE" "$work/err" || { cat "$work/err"; fail "no hint to build a template bank"; }
 clean_env "$cli" analyze in/sample1.jpg --template-bank in/samples.fgtb --out out --quiet >"$work/analyze.log"
 check_analysis out "${v#ferguard }"
 echo "deb: ok"
