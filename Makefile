@@ -3,13 +3,14 @@
 #   make test    install what is missing, build, run the C++ (ctest) and Python (pytest) suites
 #   make fuzz    build the libFuzzer targets with clang (build-fuzz/) and run each for FUZZ_SECONDS (docs/fuzzing.md)
 #   make sanitize  both suites again on an AddressSanitizer + UndefinedBehaviorSanitizer build (docs/sanitizers.md)
+#   make deb     build/ferguard_<version>_amd64.deb (cpack on the build tree; docs/install.md)
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 PYTHON  ?= /usr/bin/python3
 CMAKE_FLAGS ?=
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all setup deps assets configure build templates demo test test-cpp test-python sanitize bench fuzz clean
+.PHONY: all setup deps assets configure build templates demo test test-cpp test-python sanitize bench fuzz deb clean
 
 # The template bank built from face-api's sample photos: for the demo and the tests only (those people did not
 # consent to be donors), never installed or packaged.
@@ -56,6 +57,9 @@ test-python:
 test: build
 	$(MAKE) --no-print-directory test-cpp
 	$(MAKE) --no-print-directory test-python
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 # Too slow for CI (docs/sanitizers.md): a Debug build of ferguard's own code with ASan + UBSan in its own folder,
 # then both suites under it. LibTorch, OpenCV, oneDNN and FFTW are Debian's uninstrumented builds.

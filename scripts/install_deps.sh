@@ -7,6 +7,7 @@ PACKAGES=(
   libtorch-dev libopencv-dev opencv-data libfftw3-dev libeigen3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev nlohmann-json3-dev libcli11-dev libgloo-dev libdnnl-dev
   python3 python3-dev python3-numpy python3-pytest
+  python3-pip python3-setuptools python3-venv file
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

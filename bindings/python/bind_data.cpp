@@ -61,7 +61,7 @@ void bind_data(py::module_& m) {
 
   py::class_<FaceDataset, std::shared_ptr<FaceDataset>>(m, "Dataset",
                                                          "A labelled face dataset opened by ferguard.open_dataset")
-      .def("__len__", &FaceDataset::size)
+      .def("__len__", &FaceDataset::size, "number of samples")
       .def(
           "__getitem__",
           [](const FaceDataset& d, std::int64_t i) {
@@ -75,17 +75,24 @@ void bind_data(py::module_& m) {
             return sample_tuple(s);
           },
           "(image HxWx3 uint8, identity int (-1 unknown), expression int (-1 unknown), split str)")
-      .def("label", [](const FaceDataset& d, std::size_t i) {
-        const FaceLabel l = d.label_of(i);
-        return py::make_tuple(l.identity, l.expression, to_string(l.split));
-      })
-      .def_property_readonly("num_identities", &FaceDataset::num_identities)
-      .def_property_readonly("name", &FaceDataset::name)
-      .def_property_readonly("issues", [](const FaceDataset& d) {
-        py::list out;
-        for (const auto& i : d.issues()) out.append(py::make_tuple(i.path, i.line, i.message));
-        return out;
-      });
+      .def(
+          "label",
+          [](const FaceDataset& d, std::size_t i) {
+            const FaceLabel l = d.label_of(i);
+            return py::make_tuple(l.identity, l.expression, to_string(l.split));
+          },
+          py::arg("i"), "(identity, expression, split) of sample i, without decoding its image")
+      .def_property_readonly("num_identities", &FaceDataset::num_identities,
+                             "number of distinct identities (0 when the dataset has none)")
+      .def_property_readonly("name", &FaceDataset::name, "the dataset's spec, as opened")
+      .def_property_readonly(
+          "issues",
+          [](const FaceDataset& d) {
+            py::list out;
+            for (const auto& i : d.issues()) out.append(py::make_tuple(i.path, i.line, i.message));
+            return out;
+          },
+          "problems skipped while opening (on_error='skip'): a list of (path, line, message)");
 
   m.def(
       "open_dataset",

@@ -82,9 +82,11 @@ void bind_learn(py::module_& m) {
             return PrivacyPipeline::load(dir, threads);
           },
           py::arg("dir"), py::arg("threads") = 1, "Load a folder written by ferguard.train / `ferguard train`.")
-      .def_property_readonly("image_size", &PrivacyPipeline::image_size)
-      .def_property_readonly("strength_low", &PrivacyPipeline::strength_low)
-      .def_property_readonly("strength_high", &PrivacyPipeline::strength_high)
+      .def_property_readonly("image_size", &PrivacyPipeline::image_size, "side of the faces it works on, pixels")
+      .def_property_readonly("strength_low", &PrivacyPipeline::strength_low,
+                             "low-band strength it was trained at, in [0, 1] (privatize's default)")
+      .def_property_readonly("strength_high", &PrivacyPipeline::strength_high,
+                             "high-band strength it was trained at, in [0, 1] (privatize's default)")
       .def(
           "privatize",
           [](const PrivacyPipeline& p, const py::array& images, std::optional<double> low, std::optional<double> high) {

@@ -63,14 +63,19 @@ void bind_model(py::module_& m) {
              return std::shared_ptr<Recognizer>(make_recognizer(name, model_options(models, graph_models, threads, device)));
            }),
            py::arg("name"), py::arg("models") = "", py::arg("graph_models") = "", py::arg("threads") = 1,
-           py::arg("device") = "cpu")
-      .def_property_readonly("name", &Recognizer::name)
-      .def_property_readonly("dim", &Recognizer::dim)
-      .def_property_readonly("threshold", &Recognizer::threshold)
-      .def_property_readonly("distance_kind",
-                             [](const Recognizer& r) {
-                               return r.distance_kind() == DistanceKind::euclidean ? "euclidean" : "cosine";
-                             })
+           py::arg("device") = "cpu",
+           "Load recogniser `name` (ferguard.RECOGNIZERS). models: face-api weights folder, graph_models: folder of\n"
+           "faceres and mobileface (\"\" = the environment variables FERGUARD_MODELS / FERGUARD_GRAPH_MODELS, else the\n"
+           "installed share/ferguard). threads: LibTorch threads per call (0 = one per core); device: \"cpu\", \"cuda:0\".\n"
+           "Raises ValueError for an unknown name, ferguard.ModelError for missing or corrupt model files.")
+      .def_property_readonly("name", &Recognizer::name, "the recogniser's name")
+      .def_property_readonly("dim", &Recognizer::dim, "embedding length (floats)")
+      .def_property_readonly("threshold", &Recognizer::threshold,
+                             "verification threshold: distance <= threshold means the same person")
+      .def_property_readonly(
+          "distance_kind",
+          [](const Recognizer& r) { return r.distance_kind() == DistanceKind::euclidean ? "euclidean" : "cosine"; },
+          "'euclidean' (|a - b|) or 'cosine' (1 - a.b / (|a| |b|))")
       .def(
           "embed",
           [](const Recognizer& r, const py::object& crops) {
@@ -90,7 +95,7 @@ void bind_model(py::module_& m) {
       .def(
           "distance",
           [](const Recognizer& r, const std::vector<float>& a, const std::vector<float>& b) { return r.distance(a, b); },
-          py::arg("a"), py::arg("b"))
+          py::arg("a"), py::arg("b"), "Distance between two embeddings of this recogniser (see distance_kind).")
       .def(
           "crop_rect",
           [](const Recognizer& r, const py::array& landmarks, int width, int height) {
@@ -109,8 +114,10 @@ void bind_model(py::module_& m) {
                  make_expression_model(name, model_options(models, graph_models, threads, device)));
            }),
            py::arg("name"), py::arg("models") = "", py::arg("graph_models") = "", py::arg("threads") = 1,
-           py::arg("device") = "cpu")
-      .def_property_readonly("name", &ExpressionModel::name)
+           py::arg("device") = "cpu",
+           "Load expression model `name` (ferguard.EXPRESSION_MODELS); the folders, threads and device as for\n"
+           "Recognizer. Raises ValueError for an unknown name, ferguard.ModelError for missing or corrupt files.")
+      .def_property_readonly("name", &ExpressionModel::name, "the model's name")
       .def(
           "predict",
           [](const ExpressionModel& e, const py::object& crops) {
@@ -132,7 +139,8 @@ void bind_model(py::module_& m) {
             f.landmarks = landmarks_from(landmarks);
             return rect_tuple(e.crop_rect(f, width, height));
           },
-          py::arg("landmarks"), py::arg("width"), py::arg("height"));
+          py::arg("landmarks"), py::arg("width"), py::arg("height"),
+          "(x, y, width, height) of the crop this model uses for a face's 68 landmarks (image pixels).");
 
   m.attr("RECOGNIZERS") = recognizer_names();
   m.attr("EXPRESSION_MODELS") = expression_model_names();

@@ -169,7 +169,9 @@ void bind_pipeline(py::module_& m) {
           "original_expression ({label, probabilities}), second_expression and second_original_expression (None "
           "without a second model), audits (auditor, distance_kind, distance, threshold, match, leakage; embeddings "
           "only with Pipeline(embeddings=True)), leakage, seconds")
-      .def_property_readonly("seconds", [](const PyResult& r) { return r.result.seconds; })
+      .def_property_readonly(
+          "seconds", [](const PyResult& r) { return r.result.seconds; },
+          "wall time of analyze() on this image, seconds (privatizing, predicting and the audit)")
       .def(
           "annotated", [](const PyResult& r) { return image_to_array(annotate(r.result.private_image, r.result)); },
           "The privatized image with boxes, expressions, leakage and masked faces drawn on it.")
@@ -189,7 +191,7 @@ void bind_pipeline(py::module_& m) {
                        const std::string& second_expression_model, const py::object& steps,
                        const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
-                       const py::object& models, const py::object& template_bank, bool audit,
+                       const py::object& models, const py::object& graph_models, const py::object& template_bank, bool audit,
                        std::int64_t max_pixels) {
              PipelineOptions o;
              o.method = parse_privacy_method(method);
@@ -210,6 +212,7 @@ void bind_pipeline(py::module_& m) {
              o.threads = threads;
              o.models.threads = threads;
              if (!models.is_none()) o.models.faceapi_dir = py::str(models).cast<std::string>();
+             if (!graph_models.is_none()) o.models.graph_dir = py::str(graph_models).cast<std::string>();
              if (!template_bank.is_none()) o.template_bank = py::str(template_bank).cast<std::string>();
              o.audit = audit;
              o.detector.max_pixels = max_pixels;
@@ -229,13 +232,45 @@ void bind_pipeline(py::module_& m) {
            py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,
            py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
            py::arg("seed") = 0, py::arg("threads") = 1, py::arg("embeddings") = false, py::arg("models") = py::none(),
-           py::arg("template_bank") = py::none(), py::arg("audit") = true,
+           py::arg("graph_models") = py::none(), py::arg("template_bank") = py::none(), py::arg("audit") = true,
            py::arg("max_pixels") = FaceDetectorOptions{}.max_pixels,
-           "method: template (default), adversarial (alias ferguard), none, blur, pixelate, frequency or mask. "
-           "auditors: [] = every recogniser the method does not steer with. template_bank: None = the default bank. "
-           "audit=False: privatize and predict only (no auditors, no independent model, no naturalness checks). steps/compensation_steps/canvas: None = the preset's (preset: None = "
-           "'default', or 'fast'). An auditor may not be a controller (ValueError); missing model files raise "
-           "ferguard.ModelError. embeddings=True exposes each auditor's embeddings in the results.")
+           R"doc(Make a pipeline; its models load here, once. Thread-safe: one Pipeline may serve many threads.
+
+Args:
+    method: privacy method: "template" (default; a k-anonymous template of other people on the face's own
+        expression geometry, needs a template bank), "adversarial" (alias "ferguard"), or a baseline: "blur",
+        "pixelate", "frequency", "mask", "none".
+    strength_shape: template method: how far the identity landmarks (jaw, nose, eye spacing) move to the
+        template's shape, in [0, 1]; 0 = the face's own shape. The expression's deformation is always kept.
+    strength_low: strength of the change to the low band (mostly identity: shape, skin tone), in [0, 1].
+    strength_high: strength of the change to the high band (edges), in [0, 1]; all strengths 0 = unchanged.
+    compensate: strength of the expression compensator, in [0, 1]; 0 = off.
+    budget_scale: adversarial method: multiplies both enhancers' budgets (RMS change per face pixel at strength
+        1: 0.12 low band, 0.04 high band), in (0, 10].
+    controllers: adversarial method: recognisers that steer it ("faceapi", "faceres", "mobileface").
+    auditors: recognisers that measure leakage; [] = every recogniser the method does not steer with. An auditor
+        may not be a controller (ValueError).
+    expression_model: ferguard's expression model ("faceapi" or "emotion"): the prediction.
+    second_expression_model: independent expression model reported beside it ("" = none).
+    steps: adversarial method: optimisation steps per face; None = the preset's.
+    compensation_steps: compensator steps per face; None = the method's default (4 template, 16 adversarial).
+    canvas: side of the aligned working canvas, pixels; None = the preset's (160 default, 112 fast).
+    preset: None or "default", or "fast" (sets steps, compensation_steps and canvas only).
+    seed: random seed; the same options give the same bytes out.
+    threads: LibTorch threads for this pipeline (0 = one per core).
+    embeddings: expose each auditor's embeddings in the results (they identify the person).
+    models: face-api weights folder; None = $FERGUARD_MODELS, else the installed share/ferguard (or the build
+        tree's assets).
+    graph_models: folder of the graph models faceres, mobileface and emotion; None = $FERGUARD_GRAPH_MODELS, else
+        the installed share/ferguard or ~/.local/share/ferguard (`python3 -m ferguard models install`).
+    template_bank: template bank file (`ferguard templates`, build_template_bank); None = $FERGUARD_TEMPLATES,
+        else the build tree's sample bank (not installed).
+    audit: False = privatize and predict only (no auditors, no independent model, no naturalness checks).
+    max_pixels: largest image accepted, pixels (width x height); larger raise ValueError.
+
+Raises:
+    ValueError (ferguard.InvalidArgument): an option out of range or an unknown name.
+    RuntimeError (ferguard.ModelError): a model file or the template bank is missing or corrupt.)doc")
       .def(
           "analyze",
           [](const PyPipeline& p, const py::array& image) {
@@ -262,7 +297,7 @@ void bind_pipeline(py::module_& m) {
             return analysis_json(r.result, p.pipeline->info(), o);
           },
           py::arg("result"), py::arg("input") = "", py::arg("frame") = -1,
-          "The result as the CLI's JSON report (schema ferguard.analysis/1).");
+          "The result as the CLI's JSON report (schema ferguard.analysis/2, docs/analysis_json.md).");
 
   m.def(
       "summarize",

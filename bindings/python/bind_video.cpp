@@ -39,9 +39,12 @@ void bind_video(py::module_& m) {
              return r;
            }),
            py::arg("path"), "Raises OSError (ferguard.IoError) naming the path if it cannot be opened or has no frame.")
-      .def_property_readonly("fps", [](const PyVideoReader& r) { return r.reader->fps(); })
-      .def_property_readonly("width", [](const PyVideoReader& r) { return r.reader->width(); })
-      .def_property_readonly("height", [](const PyVideoReader& r) { return r.reader->height(); })
+      .def_property_readonly(
+          "fps", [](const PyVideoReader& r) { return r.reader->fps(); }, "frames per second, as the container states it")
+      .def_property_readonly(
+          "width", [](const PyVideoReader& r) { return r.reader->width(); }, "frame width, pixels")
+      .def_property_readonly(
+          "height", [](const PyVideoReader& r) { return r.reader->height(); }, "frame height, pixels")
       .def_property_readonly(
           "frame_count", [](const PyVideoReader& r) { return r.reader->frame_count(); },
           "as the container states it; -1 if unknown")
@@ -66,7 +69,9 @@ void bind_video(py::module_& m) {
              w->writer = std::make_unique<VideoWriter>(py::str(path).cast<std::string>(), width, height, fps);
              return w;
            }),
-           py::arg("path"), py::arg("width"), py::arg("height"), py::arg("fps") = 25.0)
+           py::arg("path"), py::arg("width"), py::arg("height"), py::arg("fps") = 25.0,
+           "A writer of width x height frames (pixels) at fps frames per second. Raises ValueError for a bad size\n"
+           "or rate, OSError (ferguard.IoError) when the file cannot be opened.")
       .def(
           "write",
           [](PyVideoWriter& w, const py::array& frame) {
@@ -75,19 +80,21 @@ void bind_video(py::module_& m) {
             std::lock_guard<std::mutex> lock(w.mutex);
             w.get().write(im);
           },
-          py::arg("frame"))
+          py::arg("frame"), "Append an HxWx3 uint8 RGB frame of the writer's size (ValueError otherwise, or after close()).")
       .def("close",
            [](PyVideoWriter& w) {
              py::gil_scoped_release release;
              std::lock_guard<std::mutex> lock(w.mutex);
              w.get().close();
-           })
+           },
+           "Finish the file and move it into place. Raises ValueError when called twice, OSError when no frame was written.")
       .def_property_readonly("frames",
                              [](PyVideoWriter& w) {
                                py::gil_scoped_release release;
                                std::lock_guard<std::mutex> lock(w.mutex);
                                return w.get().frames();
-                             })
+                             },
+                             "frames written so far")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyVideoWriter& w, const py::object& type, const py::object&, const py::object&) {
         const bool ok = type.is_none();

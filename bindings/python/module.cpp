@@ -7,7 +7,8 @@ namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ferguard: facial expression recognition with measured identity leakage (C++ core)";
-  m.attr("__version__") = FERGUARD_VERSION_STRING;
+  m.attr("__version__") = ferguard::version();
+  m.attr("__git_commit__") = ferguard::git_commit();
 
   // ferguard's errors keep their names in Python and derive from the natural built-in exceptions.
   static py::exception<ferguard::Error> error(m, "Error", PyExc_RuntimeError);

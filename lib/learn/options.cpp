@@ -46,7 +46,7 @@ TrainOptions TrainOptions::from_preset(const std::string& name) {
     o.epochs_fer = 6;  // over the trained strengths and every grid strength (6 copies of the training set)
     o.epochs_attacker = 25;
     o.patience = 4;
-    o.loss.expression = 5.0;  // at 1 the enhancers trade expression away (README, run B vs C)
+    o.loss.expression = 5.0;  // at 1 the enhancers trade expression away (docs/learned_pipeline.md, run B vs C)
     return o;
   }
   if (name == "full") {

@@ -59,7 +59,7 @@ std::pair<torch::Tensor, torch::Tensor> sample_strengths(const TrainOptions& o, 
 }
 
 // Per (strength, expression, identity group) mean of a clean stream over the training set: what a stream
-// enhanced at that strength is pulled towards (see README.md).
+// enhanced at that strength is pulled towards (see docs/learned_pipeline.md).
 class Templates {
  public:
   Templates(const torch::Tensor& stream, const TensorSet& train, int identities, std::vector<double> strengths)

@@ -1,5 +1,5 @@
 #pragma once
-// The models of the learned pipeline and the stages that train them (see README.md, "Learned pipeline").
+// The models of the learned pipeline and the stages that train them (see docs/learned_pipeline.md).
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>

@@ -54,7 +54,14 @@ ModelFile read_model_file(const std::string& path, const std::string& what) {
   try {
     out.bytes = read_regular_file(path, what.c_str(), std::int64_t(1) << 30);
   } catch (const IoError& e) {
-    throw ModelError(std::string(e.what()) + " (run scripts/fetch_models.sh, or make test)");
+    if (pinned_sha256(std::filesystem::path(path).filename().string()).empty())
+      throw ModelError(std::string(e.what()) +
+                       " (for the bundled models: `ferguard models install`, or scripts/fetch_models.sh in a source "
+                       "tree)");
+    // A bundled model's file: the packages ship face-api's weights, not the graph models (no licence upstream).
+    throw ModelError(std::string(e.what()) +
+                     " (`ferguard models install` fetches the graph models faceres, mobileface and emotion, which the "
+                     "packages do not ship; in a source tree: scripts/fetch_models.sh, or make test)");
   }
   const std::string want = pinned_sha256(std::filesystem::path(path).filename().string());
   if (want.empty() || !pins_enabled()) return out;

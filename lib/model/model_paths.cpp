@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "detail/check.h"
+#include "detail/data_dirs.h"
 #include "ferguard/model/faceapi_nets.h"
 
 #ifndef FERGUARD_DEFAULT_MODELS_DIR
@@ -15,7 +16,7 @@ namespace ferguard {
 std::string resolve_models_dir(const std::string& explicit_dir) {
   if (!explicit_dir.empty()) return explicit_dir;
   if (const char* env = std::getenv("FERGUARD_MODELS"); env != nullptr && *env != '\0') return env;
-  return FERGUARD_DEFAULT_MODELS_DIR;
+  return detail::default_data_path("faceapi/model", FERGUARD_DEFAULT_MODELS_DIR, /*user_too=*/false);
 }
 
 namespace detail {
@@ -25,7 +26,8 @@ std::string model_manifest_path(const std::string& models_dir, const std::string
   const std::string path = (std::filesystem::path(dir) / (model + "-weights_manifest.json")).string();
   FERGUARD_CHECK_AS(std::filesystem::is_regular_file(path), ModelError,
                     "model '{}': weights manifest '{}' not found (models folder from the option, FERGUARD_MODELS or "
-                    "the build default; run scripts/fetch_models.sh, or make test)",
+                    "the default: the installed share/ferguard, or in a build tree the assets that "
+                    "scripts/fetch_models.sh fetches)",
                     model, path);
   return path;
 }

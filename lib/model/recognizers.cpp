@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "detail/check.h"
+#include "detail/data_dirs.h"
 #include "detail/landmark_bounds.h"
 #include "ferguard/face/face_crops.h"
 #include "ferguard/model/faceapi_nets.h"
@@ -25,7 +26,7 @@ void ModelOptions::validate() const {
 std::string resolve_graph_models_dir(const std::string& explicit_dir) {
   if (!explicit_dir.empty()) return explicit_dir;
   if (const char* env = std::getenv("FERGUARD_GRAPH_MODELS"); env && *env) return env;
-  return FERGUARD_DEFAULT_GRAPH_MODELS_DIR;
+  return detail::default_data_path("human/models", FERGUARD_DEFAULT_GRAPH_MODELS_DIR, /*user_too=*/true);
 }
 
 PixelRect landmark_square_crop(const std::vector<Point2f>& landmarks, float scale) {

@@ -114,7 +114,8 @@ void put_info(Json& j, const PipelineInfo& info) {
 Json header(const char* schema) {
   Json j;
   j["schema"] = schema;
-  j["ferguard_version"] = FERGUARD_VERSION_STRING;
+  j["ferguard_version"] = version();
+  j["ferguard_commit"] = git_commit();
   return j;
 }
 

@@ -10,6 +10,7 @@
 
 #include "detail/atomic_file.h"
 #include "detail/check.h"
+#include "detail/data_dirs.h"
 
 namespace ferguard {
 
@@ -89,7 +90,8 @@ struct Reader {
 std::string resolve_template_bank(const std::string& explicit_path) {
   if (!explicit_path.empty()) return explicit_path;
   if (const char* env = std::getenv("FERGUARD_TEMPLATES"); env != nullptr && *env != '\0') return env;
-  return FERGUARD_DEFAULT_TEMPLATE_BANK;
+  // The sample-photo bank is the build tree's only: an installed library has no default bank.
+  return detail::running_from_build_tree() ? FERGUARD_DEFAULT_TEMPLATE_BANK : "";
 }
 
 std::uint64_t photo_hash(const Image& image) {

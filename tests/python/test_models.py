@@ -52,7 +52,7 @@ def test_bad_names_and_crops_raise_value_error():
         ferguard.Recognizer("arcface")
     with pytest.raises(ValueError, match="hsemotion"):
         ferguard.ExpressionModel("hsemotion")
-    with pytest.raises(ferguard.ModelError, match="fetch_models"):
+    with pytest.raises(ferguard.ModelError, match="`ferguard models install` fetches them"):
         ferguard.Recognizer("faceres", graph_models="/nonexistent")
     with pytest.raises(ValueError, match="non-empty"):
         ferguard.crop(np.zeros((4, 4, 3), np.uint8), (0, 0, 0, 3))

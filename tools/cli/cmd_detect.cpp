@@ -72,6 +72,8 @@ void add_detect_command(CLI::App& app) {
       std::cerr << "ferguard: note: --recognizers without --descriptors writes each recogniser's crop, not its "
                    "embedding\n";
     nlohmann::json out;
+    out["ferguard_version"] = version();
+    out["ferguard_commit"] = git_commit();
     out["expression_order"] = expression_names();
     out["images"] = nlohmann::json::array();
     int failed = 0;

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   // what went wrong in its own words.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   CLI::App app{"ferguard: facial expression recognition with measured identity leakage"};
-  app.set_version_flag("--version", std::string("ferguard ") + FERGUARD_VERSION_STRING);
+  app.set_version_flag("--version", fmt::format("ferguard {} (git {})", ferguard::version(), ferguard::git_commit()));
   app.require_subcommand(1);
   ferguard::cli::add_split_command(app);
   ferguard::cli::add_demo_command(app);
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   ferguard::cli::add_eval_command(app);
   ferguard::cli::add_analyze_command(app);
   ferguard::cli::add_templates_command(app);
+  ferguard::cli::add_models_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

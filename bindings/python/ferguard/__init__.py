@@ -5,7 +5,7 @@ Errors: ferguard.InvalidArgument (a ValueError), ferguard.IoError (an OSError),
 ferguard.ModelError (a RuntimeError), all derived from ferguard.Error.
 """
 from ._core import *  # noqa: F401,F403  (every public name of the C++ core)
-from ._core import __version__  # noqa: F401
+from ._core import __git_commit__, __version__  # noqa: F401
 
 
 def train(out, dataset="synth", preset="quick", **options):

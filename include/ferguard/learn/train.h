@@ -1,7 +1,7 @@
 #pragma once
 /// Training the learned two-stream pipeline of Xu et al. (WACV 2025) in LibTorch: split -> enhancers
 /// F_low, F_high -> recombine -> feature compensator F_fc -> FER model F_u, with frozen identity controllers
-/// C_low, C_high and a frozen FER controller C_fc. See README.md ("Learned pipeline") for the losses.
+/// C_low, C_high and a frozen FER controller C_fc. See docs/learned_pipeline.md for the losses.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,7 +22,7 @@ enum class StreamSplit {
 StreamSplit parse_stream_split(const std::string& name);
 std::string to_string(StreamSplit split);
 
-/// What privatizes each stream (README.md, "Learned pipeline").
+/// What privatizes each stream (docs/learned_pipeline.md).
 enum class EnhancerKind {
   /// k-Same templates: at strength s > 0 a stream becomes the mean stream of its expression over its identity
   /// group (N/G identities share each template), mixed by the FER controller's probabilities; the groups come
@@ -47,7 +47,7 @@ struct DistributedOptions {
   void validate() const;
 };
 
-/// Weights of the stage-1 (enhancer) loss; see README.md for each term.
+/// Weights of the stage-1 (enhancer) loss; see docs/learned_pipeline.md for each term.
 struct EnhancerLossWeights {
   double privacy = 1.0;      ///< cross-entropy of C_low/C_high against the strength's target distribution
   double invariance = 20.0;  ///< pull outputs of one expression and one identity group together

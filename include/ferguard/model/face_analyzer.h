@@ -12,7 +12,7 @@
 namespace ferguard {
 
 struct FaceAnalyzerOptions {
-  /// Folder with face-api's weight files; empty = FERGUARD_MODELS, else the build's assets/faceapi/model.
+  /// Folder with face-api's weight files; empty = resolve_models_dir() (FERGUARD_MODELS, then the install's or the build's).
   std::string models_dir;
   FaceDetectorOptions detector;
   /// LibTorch intra-op threads during a call (0 = one per core).

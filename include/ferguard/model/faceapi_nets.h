@@ -12,8 +12,9 @@
 namespace ferguard {
 
 /// Where face-api's weight files are looked up, in order: `explicit_dir` when non-empty, then the environment
-/// variable FERGUARD_MODELS, then `<source dir>/assets/faceapi/model` (compiled-in default for the build tree,
-/// filled by scripts/fetch_models.sh).
+/// variable FERGUARD_MODELS, then the default: for an installed libferguard `<prefix>/share/ferguard/faceapi/model`
+/// (found from the library's own path), for the build tree's `<source dir>/assets/faceapi/model` (filled by
+/// scripts/fetch_models.sh).
 std::string resolve_models_dir(const std::string& explicit_dir = "");
 
 /// Options shared by the face-api nets.

@@ -19,7 +19,7 @@ enum class DistanceKind {
 
 /// Where the models are and how they run.
 struct ModelOptions {
-  /// face-api weights folder; empty = resolve_models_dir() (FERGUARD_MODELS, then the build's assets).
+  /// face-api weights folder; empty = resolve_models_dir() (FERGUARD_MODELS, then the install's or the build's).
   std::string faceapi_dir;
   /// Graph models folder (faceres.json, mobileface.json, emotion.json); empty = resolve_graph_models_dir().
   std::string graph_dir;
@@ -35,7 +35,9 @@ struct ModelOptions {
 };
 
 /// Graph models folder, in order: `explicit_dir` when non-empty, the environment variable
-/// FERGUARD_GRAPH_MODELS, then `<source dir>/assets/human/models` (filled by scripts/fetch_models.sh).
+/// FERGUARD_GRAPH_MODELS, then the default: for an installed libferguard `<prefix>/share/ferguard/human/models` when it
+/// exists, else `$XDG_DATA_HOME/ferguard/human/models` (or `~/.local/share/...`) when that exists, else the former
+/// (`ferguard models install` fills either); for the build tree `<source dir>/assets/human/models`.
 std::string resolve_graph_models_dir(const std::string& explicit_dir = "");
 
 /// The square crop ferguard uses for a graph model: centred on the box of the 68 landmarks, side =
@@ -55,7 +57,7 @@ class Recognizer {
   /// Embedding length.
   virtual int dim() const = 0;
   virtual DistanceKind distance_kind() const = 0;
-  /// Verification threshold: distance <= threshold means "same person". Calibrated as the README describes.
+  /// Verification threshold: distance <= threshold means "same person". Calibrated as docs/judges.md describes.
   virtual float threshold() const = 0;
   /// The crop this recogniser expects for a face with 68 landmarks (may extend past the image).
   virtual PixelRect crop_rect(const Face& face, int image_width, int image_height) const = 0;

@@ -35,7 +35,7 @@ struct PipelineOptions {
   float compensate = 1.0f;
   /// Multiplies both enhancers' budgets at every strength (RMS change per face pixel at strength 1: 0.12 low band,
   /// 0.04 high band). Above 1 the change is larger: it transfers further to recognisers the privatizer never saw, at
-  /// the cost of the picture and of the independent expression model's agreement (README, "Measured"). In (0, 10].
+  /// the cost of the picture and of the independent expression model's agreement (docs/adversarial_method.md). In (0, 10].
   float budget_scale = 1.0f;
   /// Adversarial method: recognisers that steer it (never auditors). Other methods steer nothing.
   std::vector<std::string> controllers = {"faceapi", "mobileface"};

@@ -53,7 +53,8 @@ class GraphRunner {
   GraphRunner(const std::string& name, const ModelOptions& o) : name_(name), spec_(spec_for(name)), options_(o) {
     const std::string path = (std::filesystem::path(resolve_graph_models_dir(o.graph_dir)) / spec_.file).string();
     FERGUARD_CHECK_AS(std::filesystem::exists(path), ModelError,
-                      "model '{}': '{}' not found (run scripts/fetch_models.sh, or make test; or set "
+                      "model '{}': '{}' not found (the packages do not ship the graph models: `ferguard models "
+                      "install` fetches them; in a source tree scripts/fetch_models.sh, or make test; or set "
                       "FERGUARD_GRAPH_MODELS)",
                       name, path);
     device_ = parse_device(o.device);

@@ -71,6 +71,7 @@ TEST(AnalysisJson, HasTheSchemaFields) {
   const Json j = Json::parse(analysis_json(make_result(), make_info(), o));
   EXPECT_EQ(j["schema"], "ferguard.analysis/2");
   EXPECT_EQ(j["ferguard_version"], FERGUARD_VERSION_STRING);
+  EXPECT_EQ(j["ferguard_commit"], git_commit());
   EXPECT_EQ(j["input"], "a.jpg");
   EXPECT_FALSE(j.contains("frame"));
   EXPECT_EQ(j["image"]["width"], 160);
@@ -136,6 +137,7 @@ TEST(AnalysisJson, SameResultSameBytesAndFixedKeyOrder) {
   EXPECT_EQ(a, b);
   // Keys in schema order, not alphabetical.
   EXPECT_LT(a.find("\"schema\""), a.find("\"ferguard_version\""));
+  EXPECT_LT(a.find("\"ferguard_version\""), a.find("\"ferguard_commit\""));
   EXPECT_LT(a.find("\"input\""), a.find("\"image\""));
   EXPECT_LT(a.find("\"faces\""), a.rfind("\"seconds\""));
   AnalysisResult other = make_result();
