@@ -4,12 +4,20 @@
 
 #include <ATen/ATen.h>
 
-#include <set>
+#include <c10/core/InferenceMode.h>
+
+#include <filesystem>
+#include <functional>
 #include <thread>
 #include <vector>
 
+#include "ferguard/model/faceapi_nets.h"
 #include "model/activations.h"
 #include "model/conv.h"
+#include "model/faceapi_landmark.h"
+#include "model/faceapi_modules.h"
+#include "model/faceapi_ssd.h"
+#include "model/tfjs_weights.h"
 
 namespace ferguard::detail {
 namespace {
@@ -195,6 +203,41 @@ TEST(ActivationPool, ThreadsSharingOnePoolNeverShareABufferInFlight) {
   for (auto& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
   EXPECT_EQ(pool.stats().live_bytes, 0u);
+}
+
+// Each face-api net's whole forward pass, with its pool (twice: fresh and reused buffers) against no pool: the same
+// bytes. The op-level test above checks each op; this one checks that the nets use them without changing a value.
+TEST(ActivationPool, TheFaceapiNetsGiveTheSameBytesWithAndWithoutAPool) {
+  const auto manifest = [](const std::string& model) {
+    return (std::filesystem::path(resolve_models_dir()) / (model + "-weights_manifest.json")).string();
+  };
+  for (const char* m : {"face_expression_model", "face_recognition_model", "face_landmark_68_model", "ssd_mobilenetv1_model"})
+    if (!std::filesystem::exists(manifest(m))) GTEST_SKIP() << "face-api weights not found: run scripts/fetch_models.sh";
+  c10::InferenceMode guard;
+  at::manual_seed(5);
+  const auto check = [](const char* name, const std::function<at::Tensor()>& forward) {
+    SCOPED_TRACE(name);
+    const at::Tensor plain = forward().clone();
+    ActivationPool pool;
+    for (int call = 0; call < 2; ++call) {
+      ActivationScope scope(pool);
+      EXPECT_TRUE(at::equal(forward(), plain)) << "call " << call;
+    }
+    EXPECT_GT(pool.stats().reuses, 0);
+  };
+  const at::Tensor x112 = at::rand({2, 3, 112, 112}) - 0.5, x150 = at::rand({2, 3, 150, 150}) - 0.5;
+  ExpressionNetImpl expression(TfjsWeights::load(manifest("face_expression_model")));
+  check("expression", [&] { return expression.forward(x112); });
+  RecognitionNetImpl recognition(TfjsWeights::load(manifest("face_recognition_model")));
+  check("recognition", [&] { return recognition.forward(x150); });
+  FaceLandmark68NetImpl landmarks(TfjsWeights::load(manifest("face_landmark_68_model")));
+  check("landmarks", [&] { return landmarks.forward(x112); });
+  SsdMobilenetV1Impl ssd(TfjsWeights::load(manifest("ssd_mobilenetv1_model")));
+  const at::Tensor x512 = at::rand({1, 3, 512, 512}) * 2.0 - 1.0;
+  check("detector", [&] {
+    const SsdRawOutput r = ssd.forward(x512);
+    return at::cat({r.box_encodings.flatten(), r.class_logits.flatten()});
+  });
 }
 
 }  // namespace
