@@ -57,9 +57,8 @@ for r in range(1, rounds + 1):
 def per_item(name):  # ms per face / image of a bench_faceapi* benchmark
     return lambda fa, gr, ours, gm, py: ours[name][0] / ours[name][1].get("batch", 1)
 
-def api(name):
-    return lambda fa, gr, ours, gm, py: ours[f"BM_{name.split('_')[0]}/{name}"][0] if not name.startswith("pipeline") \
-        else ours["BM_pipeline/pipeline_640x480"][0]
+def api(name):  # bench_api names its cases BM_<kind>/<kind>_<what>
+    return lambda fa, gr, ours, gm, py: ours[f"BM_{name.split('_')[0]}/{name}"][0]
 
 print("## C++: ferguard's nets against the originals (ms per face or image, batch 1 unless noted)\n")
 print("| item | peer ms | ferguard ms | peer / ferguard |")

@@ -154,11 +154,6 @@ at::Tensor pool_empty(at::IntArrayRef sizes, at::ScalarType dtype, at::MemoryFor
 }  // namespace
 
 ActivationPool::ActivationPool() : state_(std::make_shared<ActivationPoolState>()) {}
-ActivationPool::ActivationPool(const ActivationPool&) : ActivationPool() {}
-ActivationPool& ActivationPool::operator=(const ActivationPool& other) {
-  if (this != &other) *this = ActivationPool();
-  return *this;
-}
 ActivationPool::ActivationPool(ActivationPool&&) noexcept = default;
 ActivationPool& ActivationPool::operator=(ActivationPool&&) noexcept = default;
 
@@ -191,11 +186,6 @@ bool activation_scope_open() { return tls_pool != nullptr; }
 
 bool is_pooled(const at::Tensor& t) {
   return t.defined() && t.has_storage() && t.storage().data_ptr().get_deleter() == &ActivationPoolState::give_back;
-}
-
-at::Tensor activation_out(const at::Tensor& like) {
-  if (!poolable(like)) return at::empty({0}, like.options());
-  return pool_empty({0}, like.scalar_type(), at::MemoryFormat::Contiguous);
 }
 
 at::Tensor new_activation(at::IntArrayRef sizes, const at::Tensor& like, at::MemoryFormat format) {

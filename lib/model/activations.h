@@ -21,12 +21,12 @@ namespace ferguard::detail {
 
 struct ActivationPoolState;
 
-/// Buffers for one model's forward passes (see above). Copying a pool gives a new, empty one.
+/// Buffers for one model's forward passes (see above). Movable, not copyable.
 class ActivationPool {
  public:
   ActivationPool();
-  ActivationPool(const ActivationPool&);
-  ActivationPool& operator=(const ActivationPool&);
+  ActivationPool(const ActivationPool&) = delete;
+  ActivationPool& operator=(const ActivationPool&) = delete;
   ActivationPool(ActivationPool&&) noexcept;
   ActivationPool& operator=(ActivationPool&&) noexcept;
   /// Frees the cached buffers; buffers still held by tensors are freed when those tensors go.
@@ -46,7 +46,7 @@ class ActivationPool {
   std::shared_ptr<ActivationPoolState> state_;
 };
 
-/// While alive, this thread's pool-aware allocations (activation_out, new_activation) come from `pool`; nests, and
+/// While alive, this thread's pool-aware allocations (new_activation and the act:: ops) come from `pool`; nests, and
 /// restores the enclosing scope's pool at the end. Ending a scope trims the pool's unused buffers.
 class ActivationScope {
  public:
@@ -66,13 +66,8 @@ bool is_pooled(const at::Tensor& t);
 /// True when this thread has an open ActivationScope.
 bool activation_scope_open();
 
-/// An empty (0-element) CPU tensor with `like`'s dtype to pass as the `out` of an at::*_out op: the op sizes it,
-/// and the buffer comes from this thread's pool. Without an open scope, on another device, or when `like` needs a
-/// gradient, it is a plain empty tensor (the op then allocates as usual).
-at::Tensor activation_out(const at::Tensor& like);
-
 /// A new, uninitialised tensor of `sizes` with `like`'s dtype and device, from this thread's pool when one is open
-/// (same conditions as activation_out).
+/// on this thread, `like` is on the CPU and needs no gradient; else a plain at::empty.
 at::Tensor new_activation(at::IntArrayRef sizes, const at::Tensor& like,
                           at::MemoryFormat format = at::MemoryFormat::Contiguous);
 

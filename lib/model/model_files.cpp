@@ -51,10 +51,11 @@ std::string pinned_sha256(const std::string& file_name) {
 
 ModelFile read_model_file(const std::string& path, const std::string& what) {
   ModelFile out;
+  const std::string want = pinned_sha256(std::filesystem::path(path).filename().string());
   try {
     out.bytes = read_regular_file(path, what.c_str(), std::int64_t(1) << 30);
   } catch (const IoError& e) {
-    if (pinned_sha256(std::filesystem::path(path).filename().string()).empty())
+    if (want.empty())
       throw ModelError(std::string(e.what()) +
                        " (for the bundled models: `ferguard models install`, or scripts/fetch_models.sh in a source "
                        "tree)");
@@ -63,7 +64,6 @@ ModelFile read_model_file(const std::string& path, const std::string& what) {
                      " (`ferguard models install` fetches the graph models faceres, mobileface and emotion, which the "
                      "packages do not ship; in a source tree: scripts/fetch_models.sh, or make test)");
   }
-  const std::string want = pinned_sha256(std::filesystem::path(path).filename().string());
   if (want.empty() || !pins_enabled()) return out;
   const Stamp stamp = stamp_of(path);
   {

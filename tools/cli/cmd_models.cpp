@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -79,6 +80,8 @@ void run_fetch(const std::string& script, const std::string& dest) {
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
+    // Only a signal may interrupt the wait; any other failure would repeat forever.
+    if (errno != EINTR) throw Error(fmt::format("models install: waiting for {} failed", script));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw Error(fmt::format("models install: {} failed (exit status {}); nothing was installed in '{}'", script,
