@@ -20,6 +20,7 @@
 #include "ferguard/model/recognizer.h"
 #include "ferguard/audit/leakage.h"
 #include "ferguard/audit/protocols.h"
+#include "ferguard/audit/reversal.h"
 #include "ferguard/pipeline/pipeline.h"
 #include "ferguard/pipeline/report.h"
 #include "ferguard/io/video_io.h"

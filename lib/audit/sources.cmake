@@ -1,2 +1,2 @@
 list(APPEND FERGUARD_SOURCES ${CMAKE_CURRENT_LIST_DIR}/leakage.cpp ${CMAKE_CURRENT_LIST_DIR}/naturalness.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/protocols.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/protocols.cpp ${CMAKE_CURRENT_LIST_DIR}/reversal.cpp)
