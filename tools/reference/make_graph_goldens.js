@@ -46,6 +46,30 @@ function runNodes(model, spec, resized, nodes) {
   return data;
 }
 
+// human's reading of faceres's heads (src/face/faceres.ts, human 3.x), re-stated here because human itself is not a
+// dependency of this tool: confidence = trunc(200 |sigmoid - 0.5|) / 100; when it is above the description
+// minConfidence (human's default config: 0.1) gender = sigmoid <= 0.5 ? 'female' : 'male' and genderScore =
+// min(0.99, confidence), else 'unknown' and 0. age: a = argmax of the 100-class softmax (tf.argMax, first maximum);
+// age = Math.round(p[a-1] > p[a+1] ? 10a - 100 p[a-1] : 10a + 100 p[a+1]) / 10, with JavaScript's undefined
+// neighbours at a = 0 and a = 99 (a = 99 gives NaN, recorded as null).
+const HUMAN_MIN_CONFIDENCE = 0.1;
+const HUMAN_DECODING = 'human src/face/faceres.ts: confidence = trunc(200*|sigmoid-0.5|)/100; if confidence > minConfidence (0.1): gender = sigmoid <= 0.5 ? female : male, genderScore = min(0.99, confidence), else unknown, 0; a = argmax(age softmax); age = round(p[a-1] > p[a+1] ? 10a - 100*p[a-1] : 10a + 100*p[a+1]) / 10 (Math.round; undefined neighbours as in JavaScript)';
+function humanFaceresDecode(sigmoid, ageProbs) {
+  const confidence = Math.trunc(200 * Math.abs(sigmoid - 0.5)) / 100;
+  const known = confidence > HUMAN_MIN_CONFIDENCE;
+  let a = 0;
+  for (let i = 1; i < ageProbs.length; i++) if (ageProbs[i] > ageProbs[a]) a = i;
+  const below = ageProbs[a - 1];
+  const above = ageProbs[a + 1];
+  const age = Math.round(below > above ? 10 * a - 100 * below : 10 * a + 100 * above) / 10;
+  return {
+    age: Number.isFinite(age) ? age : null,
+    gender: known ? (sigmoid <= 0.5 ? 'female' : 'male') : 'unknown',
+    genderScore: known ? Math.min(0.99, confidence) : 0,
+    age_argmax: a,
+  };
+}
+
 function header(name, what) {
   const spec = G.MODELS[name];
   return {
@@ -89,6 +113,10 @@ async function netGoldens(name, model, faces) {
     spec.outputs.forEach((n, k) => { outputs[n] = arr(ts[k].dataSync()); });
     const intermediates = {};
     spec.intermediates.forEach((n, k) => { intermediates[n] = G.nodeSummary(ts[spec.outputs.length + k]); });
+    if (name === 'faceres') {
+      const probs = Array.from(outputs['age_pred/Softmax']);
+      outputs.human_decoded = humanFaceresDecode(outputs['gender_pred/Sigmoid'][0], probs);
+    }
     out.push({
       name: c.name,
       input: c.input,
@@ -103,6 +131,7 @@ async function netGoldens(name, model, faces) {
     ...header(name, `model.execute(x, [outputs..., intermediates...]) on a synthetic input, on sample1 face 0's crop and on a zero-padded corner crop of sample1`),
     synthetic_formula: E.SYNTHETIC_FORMULA,
     crop_rule: G.CROP_RULE,
+    ...(name === 'faceres' ? { human_decoded_note: `outputs.human_decoded: {age, gender, genderScore, age_argmax} from gender_pred/Sigmoid and age_pred/Softmax as ${HUMAN_DECODING}` } : {}),
     summaries_note: 'resized_rgb_0_255, graph_input and intermediates: {shape_nhwc, float64 sum, mean, abs_sum, min, max, first_16 values in flat NHWC order}',
     cases: out,
   });
@@ -124,7 +153,11 @@ async function faceGoldens(name, model, faces) {
       [row.output_flipped] = runNodes(model, spec, flipped, spec.outputs[0]).map(arr);
       tf.dispose(flipped);
     }
-    if (name === 'faceres') { row.gender_pred_sigmoid = outs[1][0]; row.age_pred_softmax = arr(outs[2]); }
+    if (name === 'faceres') {
+      row.gender_pred_sigmoid = outs[1][0];
+      row.age_pred_softmax = arr(outs[2]);
+      row.human_decoded = humanFaceresDecode(outs[1][0], Array.from(outs[2]));
+    }
     rows.push(row);
     batchIn.push(resized);
   }
@@ -135,7 +168,7 @@ async function faceGoldens(name, model, faces) {
   tf.dispose([batch, ...batchIn]);
 
   const outputNote = {
-    faceres: 'output = global_pooling/Mean (1024, the descriptor human uses); output_flipped = the same on the flipped input; gender_pred_sigmoid, age_pred_softmax (100) on the unflipped input',
+    faceres: `output = global_pooling/Mean (1024, the descriptor human uses); output_flipped = the same on the flipped input; gender_pred_sigmoid, age_pred_softmax (100) on the unflipped input; human_decoded = {age, gender, genderScore, age_argmax} from those two heads as ${HUMAN_DECODING}`,
     mobileface: 'output = batchnorm0/add_1 (256, not normalised); output_flipped = the same on the flipped input',
     emotion: `output = Identity (7 softmax probabilities) in the order ${G.EMOTION_LABELS.join(', ')}`,
   }[name];
