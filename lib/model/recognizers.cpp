@@ -79,6 +79,13 @@ std::vector<std::vector<float>> Recognizer::embed_faces(const Image& image, cons
   return embed(crops);
 }
 
+std::vector<FaceAttributes> AttributeModel::predict_faces(const Image& image, const std::vector<Face>& faces) const {
+  std::vector<Image> crops;
+  for (const Face& f : faces) crops.push_back(crop_with_padding(image, crop_rect(f, image.width(), image.height())));
+  if (crops.empty()) return {};
+  return predict(crops);
+}
+
 std::vector<ExpressionScores> ExpressionModel::predict_faces(const Image& image, const std::vector<Face>& faces) const {
   std::vector<Image> crops;
   for (const Face& f : faces) crops.push_back(crop_with_padding(image, crop_rect(f, image.width(), image.height())));
@@ -149,6 +156,11 @@ const std::vector<std::string>& expression_model_names() {
   return names;
 }
 
+const std::vector<std::string>& attribute_model_names() {
+  static const std::vector<std::string> names = {"faceres"};
+  return names;
+}
+
 std::unique_ptr<Recognizer> make_recognizer(const std::string& name, const ModelOptions& options) {
   options.validate();
   if (name == "faceapi") return std::make_unique<FaceApiRecognizer>(options);
@@ -161,6 +173,12 @@ std::unique_ptr<ExpressionModel> make_expression_model(const std::string& name, 
   if (name == "faceapi") return std::make_unique<FaceApiExpressionModel>(options);
   if (name == "emotion") return detail::make_graph_expression_model(options);
   throw InvalidArgument(fmt::format("expression model '{}': expected one of {}", name, known(expression_model_names())));
+}
+
+std::unique_ptr<AttributeModel> make_attribute_model(const std::string& name, const ModelOptions& options) {
+  options.validate();
+  if (name == "faceres") return detail::make_graph_attribute_model(options);
+  throw InvalidArgument(fmt::format("attribute model '{}': expected one of {}", name, known(attribute_model_names())));
 }
 
 }  // namespace ferguard

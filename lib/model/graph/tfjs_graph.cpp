@@ -146,7 +146,28 @@ TfjsGraph TfjsGraph::load(const std::string& model_json) {
   for (const auto& name : weights.names()) constants[name] = weights.get(name);
   TfjsGraph g = from_nodes(std::move(nodes), std::move(constants), model_json);
   g.pinned_ = pinned;
+  const json* signature = j.contains("signature") && j["signature"].is_object() ? &j["signature"] : nullptr;
+  if (!signature && j.contains("userDefinedMetadata") && j["userDefinedMetadata"].is_object() &&
+      j["userDefinedMetadata"].contains("signature") && j["userDefinedMetadata"]["signature"].is_object())
+    signature = &j["userDefinedMetadata"]["signature"];
+  if (signature && signature->contains("outputs") && (*signature)["outputs"].is_object())
+    for (const auto& [key, v] : (*signature)["outputs"].items()) {
+      std::string name = v.is_object() && v.contains("name") && v["name"].is_string() ? v["name"].get<std::string>() : key;
+      const auto colon = name.rfind(':');
+      if (colon != std::string::npos) name = name.substr(0, colon);
+      g.declared_outputs_.push_back(name);
+    }
   return g;
+}
+
+std::vector<std::string> TfjsGraph::sinks() const {
+  std::vector<char> read(nodes_.size(), 0);
+  for (const auto& in : inputs_)
+    for (std::size_t i : in) read[i] = 1;
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (!read[i] && nodes_[i].op != "Const" && nodes_[i].op != "Placeholder") out.push_back(nodes_[i].name);
+  return out;
 }
 
 TfjsGraph TfjsGraph::from_nodes(std::vector<GraphNode> nodes, std::map<std::string, at::Tensor> constants,

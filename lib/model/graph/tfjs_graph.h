@@ -52,6 +52,11 @@ class TfjsGraph {
                               const std::vector<std::string>& outputs) const;
 
   const std::vector<std::string>& placeholders() const { return placeholders_; }
+  /// Output nodes the model.json declares (`signature.outputs`, or `userDefinedMetadata.signature.outputs`), ":0"
+  /// suffixes removed, sorted by name; empty when it declares none.
+  const std::vector<std::string>& declared_outputs() const { return declared_outputs_; }
+  /// Nodes no other node reads (Const and Placeholder nodes excepted), in topological order.
+  std::vector<std::string> sinks() const;
   bool has_node(const std::string& name) const { return index_.count(name) != 0; }
   const std::string& source() const { return source_; }
   std::size_t size() const { return nodes_.size(); }
@@ -69,6 +74,7 @@ class TfjsGraph {
   std::vector<std::vector<std::size_t>> inputs_;  // per node: positions of its inputs in nodes_
   std::vector<at::Tensor> filters_;               // per node: prepared_ entry or undefined
   std::vector<std::string> placeholders_;
+  std::vector<std::string> declared_outputs_;
   bool pinned_ = false;
 };
 
