@@ -1,4 +1,8 @@
 // The Recognizer / ExpressionModel interfaces, crops, distances and the name-based factories.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -93,6 +97,112 @@ std::vector<ExpressionScores> ExpressionModel::predict_faces(const Image& image,
   return predict(crops);
 }
 
+void GraphRecognizerSpec::validate() const {
+  FERGUARD_CHECK(!name.empty(), "GraphRecognizerSpec.name: expected a non-empty name");
+  FERGUARD_CHECK(!model_path.empty(), "GraphRecognizerSpec.model_path: expected a model.json path, got an empty one");
+  FERGUARD_CHECK(size >= 1 && size <= 4096, "GraphRecognizerSpec.size: expected 1..4096, got {}", size);
+  FERGUARD_CHECK(std::isfinite(range_lo) && std::isfinite(range_hi) && range_lo < range_hi,
+                 "GraphRecognizerSpec.range: expected finite range_lo < range_hi, got {} and {}", range_lo, range_hi);
+  FERGUARD_CHECK(distance == DistanceKind::cosine || distance == DistanceKind::euclidean,
+                 "GraphRecognizerSpec.distance: expected cosine or euclidean, got {}", static_cast<int>(distance));
+  FERGUARD_CHECK(std::isfinite(crop) && crop > 0.0f, "GraphRecognizerSpec.crop: expected > 0, got {}", crop);
+  FERGUARD_CHECK(std::isfinite(threshold) && threshold >= 0.0f,
+                 "GraphRecognizerSpec.threshold: expected >= 0 (0 = not given), got {}", threshold);
+}
+
+namespace {
+
+// Whole-string numbers: "12" and "0.5" but not "12px", "" or "nan".
+bool parse_float(const std::string& s, float& out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  const float v = std::strtof(s.c_str(), &end);
+  if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v)) return false;
+  out = v;
+  return true;
+}
+
+bool parse_int(const std::string& s, int& out) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (errno != 0 || end != s.c_str() + s.size() || v < INT_MIN || v > INT_MAX) return false;
+  out = static_cast<int>(v);
+  return true;
+}
+
+// "LO-HI" with either side possibly negative: the first '-' (not the leading sign) that splits it into two numbers.
+bool parse_range(const std::string& s, float& lo, float& hi) {
+  for (std::size_t i = 1; i < s.size(); ++i)
+    if (s[i] == '-' && parse_float(s.substr(0, i), lo) && parse_float(s.substr(i + 1), hi)) return true;
+  return false;
+}
+
+}  // namespace
+
+GraphRecognizerSpec parse_graph_recognizer_spec(const std::string& text) {
+  auto fail = [&](const std::string& part, const std::string& why) {
+    return InvalidArgument(fmt::format("graph recogniser spec '{}': {}: {}", text, part, why));
+  };
+  const char* form = "expected NAME=PATH/model.json[:size=112,range=0-255,distance=cosine,crop=1.2,threshold=T,output=NODE]";
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) throw fail("no '='", form);
+  GraphRecognizerSpec spec;
+  spec.name = text.substr(0, eq);
+  if (spec.name.empty()) throw fail("empty name", form);
+  // The path may itself contain ':'; the options begin after the last ':' only when what follows has an '='.
+  const std::string rest = text.substr(eq + 1);
+  std::string options;
+  const auto colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find('=', colon) != std::string::npos) {
+    spec.model_path = rest.substr(0, colon);
+    options = rest.substr(colon + 1);
+  } else {
+    spec.model_path = rest;
+  }
+  if (spec.model_path.empty()) throw fail("empty path", form);
+  std::vector<std::string> seen;
+  std::size_t begin = 0;
+  while (!options.empty() && begin <= options.size()) {
+    std::size_t end = options.find(',', begin);
+    if (end == std::string::npos) end = options.size();
+    const std::string item = options.substr(begin, end - begin);
+    begin = end + 1;
+    const auto e = item.find('=');
+    if (e == std::string::npos) throw fail("'" + item + "'", "expected KEY=VALUE");
+    const std::string key = item.substr(0, e), value = item.substr(e + 1);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) throw fail("'" + item + "'", "key given twice");
+    seen.push_back(key);
+    const std::string part = "'" + item + "'";
+    if (key == "size") {
+      if (!parse_int(value, spec.size)) throw fail(part, "expected an integer side in pixels");
+    } else if (key == "range") {
+      if (!parse_range(value, spec.range_lo, spec.range_hi)) throw fail(part, "expected LO-HI, e.g. 0-255 or -1-1");
+    } else if (key == "distance") {
+      if (value == "cosine") spec.distance = DistanceKind::cosine;
+      else if (value == "euclidean") spec.distance = DistanceKind::euclidean;
+      else throw fail(part, "expected cosine or euclidean");
+    } else if (key == "crop") {
+      if (!parse_float(value, spec.crop)) throw fail(part, "expected a number");
+    } else if (key == "threshold") {
+      if (!parse_float(value, spec.threshold)) throw fail(part, "expected a number");
+    } else if (key == "output") {
+      if (value.empty()) throw fail(part, "expected a node name");
+      spec.output = value;
+    } else {
+      throw fail(part, "unknown key (expected size, range, distance, crop, threshold or output)");
+    }
+  }
+  try {
+    spec.validate();
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(fmt::format("graph recogniser spec '{}': {}", text, e.what()));
+  }
+  return spec;
+}
+
 namespace {
 
 FaceNetOptions faceapi_options(const ModelOptions& o) {
@@ -179,6 +289,12 @@ std::unique_ptr<AttributeModel> make_attribute_model(const std::string& name, co
   options.validate();
   if (name == "faceres") return detail::make_graph_attribute_model(options);
   throw InvalidArgument(fmt::format("attribute model '{}': expected one of {}", name, known(attribute_model_names())));
+}
+
+std::unique_ptr<Recognizer> make_graph_recognizer(const GraphRecognizerSpec& spec, const ModelOptions& options) {
+  options.validate();
+  spec.validate();
+  return detail::make_user_graph_recognizer(spec, options);
 }
 
 }  // namespace ferguard

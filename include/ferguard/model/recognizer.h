@@ -109,6 +109,38 @@ class AttributeModel {
   std::vector<FaceAttributes> predict_faces(const Image& image, const std::vector<Face>& faces) const;
 };
 
+/// A TF.js graph model brought by the user as a recogniser (see parse_graph_recognizer_spec for its text form).
+struct GraphRecognizerSpec {
+  std::string name;        ///< the auditor's name in reports
+  std::string model_path;  ///< TF.js graph model.json (weights beside it)
+  int size = 112;          ///< square input side
+  float range_lo = 0.0f;   ///< pixel value 0 is fed as range_lo ...
+  float range_hi = 255.0f; ///< ... and 255 as range_hi (linear in between)
+  DistanceKind distance = DistanceKind::cosine;
+  float crop = 1.2f;       ///< landmark_square_crop scale
+  float threshold = 0.0f;  ///< verification threshold; 0 = not given (the caller calibrates one)
+  std::string output;      ///< output node; empty = the graph's one declared output (signature) or its one sink
+
+  /// Throws InvalidArgument naming the field: empty name or model_path, size outside 1..4096, non-finite range or
+  /// range_lo >= range_hi, crop not > 0, threshold negative or not finite.
+  void validate() const;
+};
+
+/// Parses "NAME=PATH:size=112,range=0-255,distance=cosine,crop=1.2[,threshold=0.4][,output=node]"; every key is
+/// optional (defaults as in GraphRecognizerSpec), distance is "cosine" or "euclidean", range is "LO-HI" (LO may be
+/// negative: "-1-1"). The path ends at the last ':' whose remainder contains '=', so "NAME=PATH" alone and paths
+/// with ':' in them work as long as the options (when given) come after the last ':'. Throws InvalidArgument naming
+/// the text and the bad part (missing '=', empty name or path, unknown key, bad number, a spec failing validate()).
+GraphRecognizerSpec parse_graph_recognizer_spec(const std::string& text);
+
+/// Loads a user TF.js graph model as a recogniser: its single placeholder is fed NHWC size x size RGB scaled to
+/// [range_lo, range_hi] (TF legacy bilinear resize of the crop), crops are landmark_square_crop(spec.crop), the
+/// embedding is `output` flattened per face, and threshold() returns spec.threshold (0 when not given). Throws
+/// InvalidArgument for a spec failing validate() or bad options, ModelError naming the file when it is missing,
+/// corrupt, uses an op ferguard does not implement, has no unambiguous input or output, or fails a trial run on a
+/// grey face.
+std::unique_ptr<Recognizer> make_graph_recognizer(const GraphRecognizerSpec& spec, const ModelOptions& options = {});
+
 /// The recognisers ferguard knows: {"faceapi", "faceres", "mobileface"}.
 const std::vector<std::string>& recognizer_names();
 /// The expression models ferguard knows: {"faceapi", "emotion"}.

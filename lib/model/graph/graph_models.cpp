@@ -85,6 +85,20 @@ GraphSpec builtin_spec(const std::string& name, const ModelOptions& o) {
   return s;
 }
 
+GraphSpec user_spec(const GraphRecognizerSpec& u) {
+  GraphSpec s;
+  s.path = u.model_path;
+  if (!u.output.empty()) s.outputs = {u.output};
+  s.size = u.size;
+  s.range_lo = u.range_lo;
+  s.range_hi = u.range_hi;
+  s.crop_scale = u.crop;
+  s.distance = u.distance;
+  s.threshold = u.threshold;
+  s.trial = true;
+  return s;
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string s;
   for (const auto& n : names) s += (s.empty() ? "'" : ", '") + n + "'";
@@ -356,6 +370,10 @@ std::unique_ptr<DifferentiableModel> make_graph_differentiable_expression_model(
 
 std::unique_ptr<Recognizer> make_graph_recognizer(const std::string& name, const ModelOptions& options) {
   return std::make_unique<GraphRecognizer>(name, builtin_spec(name, options), options);
+}
+
+std::unique_ptr<Recognizer> make_user_graph_recognizer(const GraphRecognizerSpec& spec, const ModelOptions& options) {
+  return std::make_unique<GraphRecognizer>(spec.name, user_spec(spec), options);
 }
 
 std::unique_ptr<AttributeModel> make_graph_attribute_model(const ModelOptions& options) {

@@ -18,6 +18,8 @@ constexpr int kFaceresChunk = 4;
 /// "faceres" (HSE, 224x224 RGB 0..255, 1024-d global_pooling/Mean, Euclidean) or "mobileface" (112x112 RGB 0..255,
 /// normalised inside the graph, 256-d, cosine).
 std::unique_ptr<Recognizer> make_graph_recognizer(const std::string& name, const ModelOptions& options);
+/// A user's TF.js graph model as a recogniser (spec already validated).
+std::unique_ptr<Recognizer> make_user_graph_recognizer(const GraphRecognizerSpec& spec, const ModelOptions& options);
 /// faceres's gender and age heads, decoded as @vladmandic/human does.
 std::unique_ptr<AttributeModel> make_graph_attribute_model(const ModelOptions& options);
 
