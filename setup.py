@@ -1,6 +1,6 @@
 """setuptools build of the ferguard Python package: CMake builds libferguard, the CLI and the extension, then the
-package gets the extension, libferguard.so.0 (lib/), the CLI (bin/) and face-api's weights (share/ferguard), laid
-out as the install prefix is, so that the library finds its models from its own path.
+package gets the extension, libferguard.so.0 (lib/), the CLI (bin/), face-api's weights and Chart.js (share/ferguard),
+laid out as the install prefix is, so that the library finds its models from its own path.
 
 Environment:
   FERGUARD_CMAKE_BUILD_DIR  an existing CMake build folder to reuse (make's build/): only what changed is built
@@ -63,7 +63,8 @@ class CMakeBuild(build_ext):
         (package / "bin").mkdir()
         shutil.copy2(stage / "bin" / "ferguard", package / "bin" / "ferguard")
         data = package / "share" / "ferguard"
-        shutil.copytree(stage / "share" / "ferguard" / "faceapi", data / "faceapi")
+        for name in ("faceapi", "chartjs"):
+            shutil.copytree(stage / "share" / "ferguard" / name, data / name)
         for name in ("fetch_models.sh", "assets.sha256"):
             shutil.copy2(stage / "share" / "ferguard" / name, data / name)
 

@@ -1,7 +1,8 @@
 # What `cmake --install` puts under the prefix, and the .deb that cpack makes of the same rules.
 #   lib/libferguard.so.0 (SOVERSION), include/ferguard, lib/cmake/ferguard (find_package), lib/pkgconfig/ferguard.pc,
 #   bin/ferguard, share/ferguard/faceapi/model (face-api's weights, MIT), share/ferguard/fetch_models.sh (for
-#   `ferguard models install`), and, in a local install only, share/ferguard/human/models (the graph models: they
+#   `ferguard models install`), share/ferguard/chartjs (Chart.js, MIT, with its licence: inlined into the audit
+#   report), and, in a local install only, share/ferguard/human/models (the graph models: they
 #   have no licence upstream, so the .deb does not carry them).
 # The installed library finds share/ferguard from its own path (lib/core/data_dirs.cpp): a prefix can be moved.
 include(CMakePackageConfigHelpers)
@@ -36,8 +37,8 @@ string(REGEX REPLACE "/$" "" FERGUARD_PC_TO_PREFIX "${FERGUARD_PC_TO_PREFIX}")
 configure_file(cmake/ferguard.pc.in ${PROJECT_BINARY_DIR}/ferguard.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ferguard.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# Models. Both folders are filled by scripts/fetch_models.sh (make does it); installing without them is an error,
-# not an install that fails later at run time.
+# Models and Chart.js. The folders are filled by scripts/fetch_models.sh (make does it); installing without them is
+# an error, not an install that fails later at run time.
 set(FERGUARD_DATA_DIR ${CMAKE_INSTALL_DATADIR}/ferguard)
 function(ferguard_require_models folder component)
   install(CODE "
@@ -47,10 +48,13 @@ function(ferguard_require_models folder component)
 endfunction()
 ferguard_require_models(faceapi/model models)
 ferguard_require_models(human/models graph_models)
+ferguard_require_models(chartjs models)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/faceapi/model/ DESTINATION ${FERGUARD_DATA_DIR}/faceapi/model
   COMPONENT models PATTERN ".*" EXCLUDE)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/human/models/ DESTINATION ${FERGUARD_DATA_DIR}/human/models
   COMPONENT graph_models PATTERN ".*" EXCLUDE)
+install(FILES ${PROJECT_SOURCE_DIR}/assets/chartjs/chart.umd.js ${PROJECT_SOURCE_DIR}/assets/chartjs/LICENSE.md
+  DESTINATION ${FERGUARD_DATA_DIR}/chartjs COMPONENT models)
 install(PROGRAMS scripts/fetch_models.sh DESTINATION ${FERGUARD_DATA_DIR} COMPONENT models)
 install(FILES scripts/assets.sha256 DESTINATION ${FERGUARD_DATA_DIR} COMPONENT models)
 

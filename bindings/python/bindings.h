@@ -14,6 +14,7 @@ void bind_model(py::module_& m);
 void bind_data(py::module_& m);
 void bind_learn(py::module_& m);
 
+void bind_audit(py::module_& m);
 void bind_face_analyzer(py::module_& m);
 void bind_pipeline(py::module_& m);
 void bind_templates(py::module_& m);

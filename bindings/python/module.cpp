@@ -48,4 +48,5 @@ PYBIND11_MODULE(_core, m) {
   ferguard::python::bind_video(m);
   ferguard::python::bind_pipeline(m);
   ferguard::python::bind_templates(m);
+  ferguard::python::bind_audit(m);
 }

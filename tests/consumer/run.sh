@@ -8,7 +8,7 @@ src_dir=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-for m in faceapi/model human/models; do
+for m in faceapi/model human/models chartjs; do
   [[ -d "$src_dir/../../assets/$m" ]] || { echo "SKIP: assets/$m absent (scripts/fetch_models.sh; make test fetches it)"; exit 77; }
 done
 cmake --install "$build_dir" --prefix "$work/first" >/dev/null
@@ -35,7 +35,8 @@ where=$(env -u FERGUARD_MODELS -u FERGUARD_GRAPH_MODELS "$prefix/bin/ferguard" m
 echo "$where"
 grep -qxF "face-api models: $prefix/share/ferguard/faceapi/model" <<<"$where" || fail "face-api models not from the prefix"
 grep -qxF "graph models:    $prefix/share/ferguard/human/models" <<<"$where" || fail "graph models not from the prefix"
-for f in faceapi/model/face_expression_model.bin human/models/faceres.bin fetch_models.sh assets.sha256; do
+for f in faceapi/model/face_expression_model.bin human/models/faceres.bin chartjs/chart.umd.js chartjs/LICENSE.md \
+    fetch_models.sh assets.sha256; do
   [[ -f "$prefix/share/ferguard/$f" ]] || fail "share/ferguard/$f not installed"
 done
 [[ -L "$prefix/lib/libferguard.so" && -f "$prefix/lib/libferguard.so.0" ]] || fail "libferguard.so.0 (SOVERSION)"

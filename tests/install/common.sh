@@ -14,8 +14,9 @@ mkdir -p "$work/in" "$work/home"
 cp "$SAMPLE" "$BANK" "$work/in/"
 # Run a command as a user would: no ferguard variables, no build-tree paths, HOME in the scratch folder.
 clean_env() {
-  env -u FERGUARD_MODELS -u FERGUARD_GRAPH_MODELS -u FERGUARD_TEMPLATES -u PYTHONPATH -u LD_LIBRARY_PATH \
-    -u FERGUARD_UNPINNED_MODELS -u XDG_DATA_HOME -u XDG_CACHE_HOME HOME="$work/home" FERGUARD_NPM_CACHE="$NPM_CACHE" "$@"
+  env -u FERGUARD_MODELS -u FERGUARD_GRAPH_MODELS -u FERGUARD_TEMPLATES -u FERGUARD_CHARTJS -u PYTHONPATH \
+    -u LD_LIBRARY_PATH -u FERGUARD_UNPINNED_MODELS -u XDG_DATA_HOME -u XDG_CACHE_HOME HOME="$work/home" \
+    FERGUARD_NPM_CACHE="$NPM_CACHE" "$@"
 }
 # Checks an analyze output folder: the privatized photo, a report with the build's version and commit, one face.
 check_analysis() {

@@ -23,12 +23,14 @@ done
 [[ $(dpkg-deb -f "$deb" Package) == ferguard && $(dpkg-deb -f "$deb" Version) == "$version" ]] \
   || fail "package name or version"
 
-# Contents: library with its SONAME, headers, CMake and pkg-config files, CLI, face-api's weights; never the graph
-# models (no licence upstream), the sample-photo template bank or the Python module.
+# Contents: library with its SONAME, headers, CMake and pkg-config files, CLI, face-api's weights, Chart.js with its
+# licence (inlined into audit reports); never the graph models (no licence upstream), the sample-photo template bank or
+# the Python module.
 dpkg-deb -c "$deb" | awk '{print $6}' >"$work/files"
 for f in ./usr/lib/libferguard.so.0 ./usr/lib/libferguard.so ./usr/include/ferguard/ferguard.h \
     ./usr/include/ferguard/version.h ./usr/lib/cmake/ferguard/ferguardConfig.cmake ./usr/lib/pkgconfig/ferguard.pc \
-    ./usr/bin/ferguard ./usr/share/ferguard/faceapi/model/face_expression_model.bin ./usr/share/ferguard/fetch_models.sh; do
+    ./usr/bin/ferguard ./usr/share/ferguard/faceapi/model/face_expression_model.bin ./usr/share/ferguard/fetch_models.sh \
+    ./usr/share/ferguard/chartjs/chart.umd.js ./usr/share/ferguard/chartjs/LICENSE.md; do
   grep -qxF "$f" "$work/files" || fail "package lacks $f"
 done
 if grep -E 'human|faceres|mobileface|emotion\.|\.fgtb|templates/|_core' "$work/files"; then
