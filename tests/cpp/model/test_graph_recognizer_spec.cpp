@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "ferguard/ferguard.h"
@@ -151,6 +152,50 @@ TEST(GraphRecognizerSpec, MissingAndCorruptFilesAreModelErrors) {
   s.model_path = dir.file("other.json");
   e = message(s);
   EXPECT_NE(e.find("other.json"), std::string::npos) << e;
+}
+
+// A one-op graph written here: x (Placeholder) -> Mean over height and width, no signature, so its one sink is the
+// output: each face's embedding is the mean fed value of each channel.
+std::string write_mean_model(const test::TempDir& dir) {
+  const json model = {
+      {"format", "graph-model"},
+      {"modelTopology",
+       {{"node",
+         {{{"name", "x"}, {"op", "Placeholder"}},
+          {{"name", "ax"}, {"op", "Const"}},
+          {{"name", "m"}, {"op", "Mean"}, {"input", {"x", "ax"}}, {"attr", {{"keep_dims", {{"b", false}}}}}}}}}},
+      {"weightsManifest", {{{"paths", {"w.bin"}}, {"weights", {{{"name", "ax"}, {"shape", {2}}, {"dtype", "int32"}}}}}}}};
+  std::ofstream(dir.file("model.json")) << model.dump();
+  const std::int32_t axes[2] = {1, 2};
+  std::ofstream(dir.file("w.bin"), std::ios::binary).write(reinterpret_cast<const char*>(axes), sizeof axes);
+  return dir.file("model.json");
+}
+
+TEST(GraphRecognizerSpec, FeedsTheRangeAndReadsTheSink) {
+  test::TempDir dir;
+  const std::string path = write_mean_model(dir);
+  Image crop(10, 12, 3);
+  const std::uint8_t v[3] = {30, 128, 255};
+  for (int y = 0; y < 10; ++y)
+    for (int x = 0; x < 12; ++x)
+      for (int c = 0; c < 3; ++c) crop.at(y, x, c) = v[c];
+  for (const auto& [range, lo, hi] : {std::tuple{"0-255", 0.0f, 255.0f}, std::tuple{"-1-1", -1.0f, 1.0f},
+                                      std::tuple{"0-1", 0.0f, 1.0f}, std::tuple{"-127.5-127.5", -127.5f, 127.5f}}) {
+    const auto rec = make_graph_recognizer(
+        parse_graph_recognizer_spec("mean=" + path + ":size=8,distance=euclidean,range=" + range));
+    EXPECT_EQ(rec->dim(), 3);
+    EXPECT_EQ(rec->distance_kind(), DistanceKind::euclidean);
+    const std::vector<std::vector<float>> e = rec->embed({crop, crop});
+    ASSERT_EQ(e.size(), 2u);
+    for (int c = 0; c < 3; ++c) EXPECT_NEAR(e[1][c], lo + v[c] / 255.0f * (hi - lo), 1e-5f * (hi - lo)) << range << " " << c;
+  }
+  // The graph runs at any size, so the spec's size only sets the resize; a wrong output is named.
+  try {
+    make_graph_recognizer(parse_graph_recognizer_spec("mean=" + path + ":output=x2"));
+    FAIL() << "expected ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("'x2'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(GraphRecognizerSpec, MobilefaceThroughASpecEqualsTheBuiltIn) {
