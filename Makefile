@@ -47,6 +47,8 @@ demo: build
 	$(BUILD)/bin/ferguard analyze assets/faceapi/samples --out demo_out/analyze
 	$(BUILD)/bin/ferguard train --dataset synth:size=64 --preset quick --threads 2 --out demo_out/model \
 	  --epochs-controllers 8 --epochs-enhancers 3 --epochs-compensator 1 --epochs-fer 4 --epochs-attacker 8
+	$(BUILD)/bin/ferguard audit --originals assets/faceapi/samples --anonymised demo_out/analyze --out demo_out/audit
+	@echo "demo: the audit of the published faces is in $(CURDIR)/demo_out/audit/report.html"
 
 test-cpp:
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

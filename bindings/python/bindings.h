@@ -19,6 +19,7 @@ void bind_face_analyzer(py::module_& m);
 void bind_pipeline(py::module_& m);
 void bind_templates(py::module_& m);
 void bind_video(py::module_& m);
+void bind_auditor(py::module_& m);
 
 /// An HxW or HxWxC numpy image (uint8 scaled by 1/255, or float32 as is) as a 1xCxHxW tensor.
 /// Raises ValueError naming `what` for other dtypes, ndim or empty arrays.

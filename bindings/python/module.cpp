@@ -47,6 +47,7 @@ PYBIND11_MODULE(_core, m) {
 
   ferguard::python::bind_video(m);
   ferguard::python::bind_pipeline(m);
+  ferguard::python::bind_auditor(m);
   ferguard::python::bind_templates(m);
   ferguard::python::bind_audit(m);
 }

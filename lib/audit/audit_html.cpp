@@ -570,9 +570,9 @@ class Page {
         "<table id=\"table-soft\"><thead><tr><th>Measure</th><th class=\"n\">Faces</th><th class=\"n\">Value</th>"
         "<th>95&nbsp;% interval</th><th>Note</th></tr></thead><tbody>\n";
     out_ += fmt::format(
-        "<tr><td>Predicted gender changed ({})</td><td class=\"n\">{}</td>{}<td>chance of agreement {}</td></tr>\n",
+        "<tr><td>Predicted gender changed ({})</td><td class=\"n\">{}</td>{}<td>chance of a change {}</td></tr>\n",
         field("/soft_biometrics/model", Fmt::kText), field("/soft_biometrics/faces", Fmt::kInt),
-        ri_cells("/soft_biometrics/gender_flip"), field("/soft_biometrics/gender_agreement_chance", Fmt::kPct));
+        ri_cells("/soft_biometrics/gender_flip"), field("/soft_biometrics/gender_flip_chance", Fmt::kPct));
     out_ += fmt::format(
         "<tr><td>Predicted age: mean absolute change (years)</td><td class=\"n\"></td><td class=\"n\">{}</td>"
         "<td class=\"ci\"></td><td>mean shift {} years (anonymised minus original)</td></tr>\n",

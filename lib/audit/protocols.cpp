@@ -408,6 +408,18 @@ RateInterval bootstrap_rate(const std::vector<int>& hits, int resamples, std::ui
   return bootstrap_max({hits}, resamples, seed);
 }
 
+RateInterval bootstrap_worst_rate(const std::vector<std::vector<int>>& rows, int resamples, std::uint64_t seed) {
+  check_resamples(resamples);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    FERGUARD_CHECK(rows[r].size() == rows.front().size(), "bootstrap_worst_rate: row {} has {} values, row 0 has {}", r,
+                   rows[r].size(), rows.front().size());
+    for (std::size_t i = 0; i < rows[r].size(); ++i)
+      FERGUARD_CHECK(rows[r][i] == 0 || rows[r][i] == 1, "bootstrap_worst_rate: rows[{}][{}]: expected 0 or 1, got {}",
+                     r, i, rows[r][i]);
+  }
+  return bootstrap_max(rows, resamples, seed);
+}
+
 ProtocolSummary summarize_protocols(const std::vector<FaceProtocolAudit>& faces, const ProtocolOptions& options) {
   options.validate();
   ProtocolSummary s;

@@ -23,5 +23,6 @@ void add_eval_command(CLI::App& app);
 void add_analyze_command(CLI::App& app);
 void add_templates_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_audit_command(CLI::App& app);
 
 }  // namespace ferguard::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   ferguard::cli::add_analyze_command(app);
   ferguard::cli::add_templates_command(app);
   ferguard::cli::add_models_command(app);
+  ferguard::cli::add_audit_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -38,3 +38,6 @@ def evaluate(model, dataset="synth", strengths=(), threads=1, epochs_attacker=-1
     from . import _core
 
     return json.loads(_core._evaluate(str(model), dataset, list(strengths), threads, epochs_attacker, seed, progress))
+
+
+from ._audit import AuditReport, audit  # noqa: E402,F401

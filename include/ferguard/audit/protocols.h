@@ -146,6 +146,12 @@ struct RateInterval {
 /// InvalidArgument for a value other than 0 or 1 or resamples < 1.
 RateInterval bootstrap_rate(const std::vector<int>& hits, int resamples, std::uint64_t seed);
 
+/// The worst (highest) of several 0/1 rates over the same faces, with a percentile-bootstrap interval that resamples
+/// the faces jointly for every row and takes the maximum of the row means in each resample (as the worst crop
+/// variant's rank-1). Every row must have the same length; one row gives bootstrap_rate. Throws as bootstrap_rate,
+/// and for rows of different lengths.
+RateInterval bootstrap_worst_rate(const std::vector<std::vector<int>>& rows, int resamples, std::uint64_t seed);
+
 /// One crop variant of one auditor under one protocol.
 struct VariantRates {
   std::string variant;  ///< CropVariant::name
