@@ -55,7 +55,7 @@ img.thumb{width:64px;height:64px;object-fit:cover;border-radius:4px;border:1px s
 #js-errors{white-space:pre-wrap}
 footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 @page{size:A4;margin:14mm}
-@media print{main{max-width:none;padding:0}h2{break-after:avoid}tr,figure,.verdict,.notice{break-inside:avoid}
+@media print{main{max-width:none;padding:0}h2,h3,.note{break-after:avoid}tr,figure,.verdict,.notice{break-inside:avoid}
 .charts{grid-template-columns:1fr 1fr}}
 )CSS";
 
@@ -99,14 +99,16 @@ constexpr const char* kChartsJs = R"JS(
         if(ds.lo[j]==null||ds.hi[j]==null)return;
         var x=bar.x,top=y.getPixelForValue(ds.hi[j]),bot=y.getPixelForValue(ds.lo[j]),w=Math.min(10,bar.width/3);
         ctx.save();ctx.strokeStyle='#111827';ctx.lineWidth=1.5;ctx.beginPath();
-        ctx.moveTo(x,top);ctx.lineTo(x,bot);ctx.moveTo(x-w,top);ctx.lineTo(x+w,top);ctx.moveTo(x-w,bot);ctx.lineTo(x+w,bot);
+        ctx.moveTo(x,top);ctx.lineTo(x,bot);
+        ctx.moveTo(x-w,top);ctx.lineTo(x+w,top);ctx.moveTo(x-w,bot);ctx.lineTo(x+w,bot);
         ctx.stroke();ctx.restore();
       });
     });
   }};
   // Chance: one dashed line across the plot when every bar has the same chance, else a dashed tick on each bar.
   var chance={id:'ferguardChance',afterDatasetsDraw:function(chart,args,opts){
-    var values=[];chart.data.datasets.forEach(function(ds){(ds.chance||[]).forEach(function(c){if(c!=null)values.push(c);});});
+    var values=[];
+    chart.data.datasets.forEach(function(ds){(ds.chance||[]).forEach(function(c){if(c!=null)values.push(c);});});
     if(!values.length)return;
     var ctx=chart.ctx,y=chart.scales.y,area=chart.chartArea;
     ctx.save();ctx.strokeStyle='#111827';ctx.setLineDash([5,4]);ctx.lineWidth=1.5;
@@ -166,7 +168,8 @@ constexpr const char* kChartsJs = R"JS(
       var c=colourOf(r.auditor);
       sets.push({label:r.label,data:r.roc.map(function(p){return {x:Math.max(p[0],xmin),y:p[1]};}),showLine:true,
         borderColor:c,backgroundColor:c,borderDash:protocolDash[r.protocol]||[],borderWidth:2,pointRadius:0});
-      sets.push({label:r.label+' at FAR 1% / 0.1%',data:r.far_points.map(function(p){return {x:Math.max(p[0],xmin),y:p[1]};}),
+      sets.push({label:r.label+' at FAR 1% / 0.1%',
+        data:r.far_points.map(function(p){return {x:Math.max(p[0],xmin),y:p[1]};}),
         showLine:false,borderColor:'#111827',backgroundColor:c,pointStyle:'rectRot',pointRadius:6,borderWidth:1.5,
         farPoint:true});
     });
@@ -174,7 +177,8 @@ constexpr const char* kChartsJs = R"JS(
       borderColor:'#6b7280',borderDash:[3,3],borderWidth:1.5,pointRadius:0});
     make('chart-roc',{type:'scatter',data:{datasets:sets},options:{
       scales:{x:{type:'logarithmic',min:xmin,max:1,title:{display:true,text:'strangers accepted (FAR), log scale'},
-        ticks:{callback:function(v){var s=[0.001,0.01,0.1,1];return s.indexOf(v)>=0?(v*100)+'%':'';}},grid:{color:'#eef0f3'}},
+        ticks:{maxRotation:0,autoSkip:false,
+          callback:function(v){return [0.001,0.01,0.1,1].indexOf(v)>=0?(v*100)+'%':'';}},grid:{color:'#eef0f3'}},
         y:Object.assign({},pctAxis,{title:{display:true,text:'true person accepted (TAR)'}})},
       plugins:{legend:{position:'bottom',labels:{boxWidth:14,font:{size:11},
           filter:function(item,cd){return !cd.datasets[item.datasetIndex].farPoint;}}},
