@@ -62,7 +62,7 @@ void bind_auditor(py::module_& m) {
           py::arg("face_identities") = std::vector<std::string>{},
           "Audits one pair (HxWx3 uint8 RGB arrays of one size) and returns its number of faces. `identity` names "
           "the person of the original's face (its largest face when it has several); `face_identities[k]` names "
-          "face k, faces counted left to right.")
+          "face k, faces in the detector's order (as ferguard detect lists them).")
       .def("add_error", &Auditor::add_error, py::arg("input"), py::arg("message"),
            "Records an input that could not be read, so that the report lists it.")
       .def(

@@ -179,16 +179,12 @@ struct Auditor::Impl {
     protocol = std::make_unique<ProtocolAuditor>(raw, o.protocol);
   }
 
-  // Faces with 68 landmarks, left to right by box centre (then top to bottom).
+  // Faces with 68 landmarks in the detector's order (descending score): face k is the k-th face of `ferguard
+  // detect` and of `ferguard analyze`'s report, and the two commands summarise the same faces in the same order.
   std::vector<Face> faces_of(const Image& image) const {
     std::vector<Face> faces;
     for (Face& f : analyzer->detect(image))
       if (f.landmarks.size() == static_cast<std::size_t>(kNumFaceLandmarks)) faces.push_back(std::move(f));
-    std::stable_sort(faces.begin(), faces.end(), [](const Face& a, const Face& b) {
-      const float ax = a.box.x + a.box.width / 2, bx = b.box.x + b.box.width / 2;
-      if (ax != bx) return ax < bx;
-      return a.box.y + a.box.height / 2 < b.box.y + b.box.height / 2;
-    });
     return faces;
   }
 

@@ -359,8 +359,8 @@ void add_audit_command(CLI::App& app) {
                   "--anonymised, or to the CSV's folder)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--identities", a->identities,
-                  "CSV of path,identity for the originals (path = file name, or NAME#k for face k counted left to "
-                  "right): enables the cross-photo and adaptive attackers")
+                  "CSV of path,identity for the originals (path = file name, or NAME#k for face k in the order "
+                  "`ferguard detect` lists them): enables the cross-photo and adaptive attackers")
       ->check(CLI::ExistingFile);
   cmd->add_option("--auditors", a->auditors, "Built-in recognisers that audit (faceapi, faceres, mobileface)")
       ->delimiter(',')

@@ -25,19 +25,20 @@ class AuditReport:
         self.warnings = self.report["warnings"]
 
     def rows(self):
-        def value(text):
+        def value(key, text):
             if text == "":
                 return None
-            for kind in (int, float):
-                try:
-                    return kind(text)
-                except ValueError:
-                    pass
-            return text
+            if key in ("face", "verified", "redetected") or key.startswith("rank_") or key.endswith(("_rank_face", "_agree")):
+                return int(text)
+            try:
+                return float(text)
+            except ValueError:
+                return text  # class names
 
+        text_columns = ("image", "identity", "auditor", "embedding_original", "embedding_anonymised")
         out = []
         for row in csv.DictReader(io.StringIO(self.csv)):
-            out.append({k: (v if k in ("image", "identity", "auditor") else value(v)) for k, v in row.items()})
+            out.append({k: (v if k in text_columns else value(k, v)) for k, v in row.items()})
         return out
 
     def html(self):
@@ -83,8 +84,8 @@ def audit(originals, anonymised, identities=None, auditors=("faceapi", "faceres"
     """Audit an anonymiser's output against the originals.
 
     originals, anonymised: two folders (paired by file name, or STEM.private.png as `ferguard analyze` writes), or
-    two equal-length lists of HxWx3 uint8 RGB arrays. identities: a dict {file name (or "NAME#k" for face k, counted
-    left to right): identity}, or for lists a list of identities (None for unknown); it enables the cross-photo and
+    two equal-length lists of HxWx3 uint8 RGB arrays. identities: a dict {file name (or "NAME#k" for face k in the
+    order `ferguard detect` lists them): identity}, or for lists a list of identities (None for unknown); it enables the cross-photo and
     adaptive attackers. recognizer_models: specs "NAME=PATH/model.json:size=112,range=0-255,distance=cosine,crop=1.2"
     of your own TF.js graph recognisers. Returns an AuditReport. An image that cannot be read is listed in
     report["errors"]; the others are audited.

@@ -54,7 +54,7 @@ struct AuditPair {
   Image anonymised;       ///< the same size as the original
   /// Identity of the original's faces, for the cross-photo and adaptive attackers: `identity` when the original
   /// has one face (or to its largest face when it has several, with a warning); `face_identities[k]` for face k
-  /// (faces ordered left to right by box centre) overrides it. Empty = unknown.
+  /// (faces in the detector's order, as `ferguard detect` and `ferguard analyze` list them) overrides it. Empty = unknown.
   std::string identity;
   std::vector<std::string> face_identities;
 };
@@ -62,7 +62,7 @@ struct AuditPair {
 /// One face of one pair, as the auditor saw it.
 struct AuditedFace {
   std::string image;             ///< AuditPair::name
-  int index = 0;                 ///< face index in the pair, left to right
+  int index = 0;                 ///< face index in the pair, in the detector's order
   std::string identity;          ///< empty when unknown
   FaceBox box;                   ///< detected on the original
   std::vector<Point2f> landmarks;  ///< 68 landmarks of the original

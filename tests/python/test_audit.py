@@ -1,0 +1,181 @@
+"""ferguard.audit() and `ferguard audit`: the same core from Python and the command line, the same figures as
+`ferguard analyze` for the same protocol, errors per input, and the real report in a browser."""
+import json
+import pathlib
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import ferguard
+from conftest import REPO
+from test_audit_html import Dom, chromium, finish, needs_chromium, resolve, shown
+
+PIXELS = REPO / "tests" / "data" / "golden" / "faceapi" / "pixels"
+FAST = dict(auditors=("faceapi", "mobileface"), soft_biometrics=False, reversal=False, bootstrap=200)
+
+
+def models_present():
+    return (REPO / "assets" / "human" / "models" / "mobileface.json").is_file() and (
+        REPO / "assets" / "faceapi" / "model").is_dir()
+
+
+pytestmark = pytest.mark.skipif(not models_present(), reason="models absent: run scripts/fetch_models.sh (make test does)")
+
+
+def test_arrays_in_numbers_out():
+    image = ferguard.read_image(str(PIXELS / "sample1.png"))
+    report = ferguard.audit([image], [image.copy()], **FAST)
+    assert report.report["schema"] == "ferguard.audit/1"
+    faces = report.report["inputs"]["faces"]
+    assert faces == 3
+    for row in report.summary:
+        if row["protocol"] in ("face", "photo"):
+            assert row["rank1"]["value"] == 1.0, row
+    rows = report.rows()
+    assert len(rows) == faces * 2
+    assert {r["auditor"] for r in rows} == {"faceapi", "mobileface"}
+    assert all(isinstance(r["rank_face"], int) and r["rank_face"] == 1 for r in rows)
+    assert all(isinstance(r["distance"], float) for r in rows)
+    assert rows[0].keys() == rows[-1].keys()  # one table: pandas.DataFrame(rows) takes it as is
+    assert "3 faces" in repr(report)
+
+
+def test_bad_arguments_are_value_errors(tmp_path):
+    image = ferguard.read_image(str(PIXELS / "sample1.png"))
+    with pytest.raises(ValueError, match="equal lengths"):
+        ferguard.audit([image], [], **FAST)
+    with pytest.raises(ValueError, match="not a folder"):
+        ferguard.audit(str(tmp_path / "nowhere"), str(tmp_path), **FAST)
+    with pytest.raises(ValueError, match="anonymised"):
+        ferguard.audit([image], [image[:-1]], **FAST)
+    with pytest.raises(ValueError, match="nobody"):
+        ferguard.audit([image], [image], auditors=("nobody",))
+
+
+def run_cli(cli, *args):
+    return subprocess.run([cli, "audit", *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+def test_cli_reports_a_bad_input_and_audits_the_others(cli, tmp_path):
+    originals, anonymised, out = tmp_path / "o", tmp_path / "a", tmp_path / "out"
+    originals.mkdir()
+    anonymised.mkdir()
+    shutil.copy(PIXELS / "sample1.png", originals / "one.png")
+    shutil.copy(PIXELS / "sample1.png", anonymised / "one.png")
+    (originals / "broken.png").write_bytes(b"not a png")
+    shutil.copy(PIXELS / "sample1.png", anonymised / "broken.png")
+    shutil.copy(PIXELS / "sample2.png", originals / "alone.png")  # no anonymised counterpart
+    r = run_cli(cli, "--originals", originals, "--anonymised", anonymised, "--out", out, "--auditors",
+                "mobileface", "--no-soft-biometrics", "--no-reversal", "--bootstrap", 100)
+    assert r.returncode == 1, r.stderr
+    assert "2 input(s) failed" in r.stderr
+    audit = json.loads((out / "audit.json").read_text())
+    assert audit["inputs"]["images"] == 1 and audit["inputs"]["faces"] == 3
+    failed = sorted(pathlib.Path(e["input"]).name for e in audit["errors"])
+    assert failed == ["alone.png", "broken.png"], audit["errors"]
+    assert (out / "faces.csv").read_text().count("\n") == 1 + 3
+    assert (out / "report.html").stat().st_size > 10_000
+    assert not list(out.glob(".*tmp*")), "temporary files left behind"
+
+
+def test_cli_and_python_give_the_same_report(cli, tmp_path):
+    originals, anonymised = tmp_path / "o", tmp_path / "a"
+    originals.mkdir()
+    anonymised.mkdir()
+    image = ferguard.read_image(str(PIXELS / "sample3.png"))
+    ferguard.write_image(str(originals / "x.png"), image)
+    ferguard.write_image(str(anonymised / "x.png"), (image // 2).astype(np.uint8))
+    r = run_cli(cli, "--originals", originals, "--anonymised", anonymised, "--out", tmp_path / "out", "--auditors",
+                "faceapi,mobileface", "--no-soft-biometrics", "--no-reversal", "--bootstrap", 200, "--quiet")
+    assert r.returncode == 0, r.stderr
+    from_cli = json.loads((tmp_path / "out" / "audit.json").read_text())
+    from_python = ferguard.audit(originals, anonymised, **FAST).report
+    for doc in (from_cli, from_python):
+        doc.pop("timing")
+        doc.pop("inputs")
+    assert from_cli == from_python
+
+
+def test_analyze_and_audit_agree_on_the_protocols(cli, tmp_path):
+    """`ferguard analyze` audits what it publishes; `ferguard audit` of the same published files gives the same
+    figures (the blur baseline keeps the face's geometry, so both read the face at the same hull)."""
+    originals = tmp_path / "o"
+    originals.mkdir()
+    for name in ("sample1.png", "sample4.png"):
+        shutil.copy(PIXELS / name, originals / name)
+    analyzed = tmp_path / "analyze"
+    r = subprocess.run([cli, "analyze", str(originals), "--method", "blur", "--auditors", "faceapi,mobileface",
+                        "--out", str(analyzed), "--quiet"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((analyzed / "summary.json").read_text())
+    r = run_cli(cli, "--originals", originals, "--anonymised", analyzed, "--out", tmp_path / "audit", "--auditors",
+                "faceapi,mobileface", "--no-soft-biometrics", "--no-reversal", "--quiet")
+    assert r.returncode == 0, r.stderr
+    audit = json.loads((tmp_path / "audit" / "audit.json").read_text())
+    assert len(summary["protocols"]) == len(audit["same_photo"]) == 6
+    for a, b in zip(summary["protocols"], audit["same_photo"]):
+        assert (a["auditor"], a["protocol"], a["faces"], a["worst_variant"]) == (
+            b["auditor"], b["protocol"], b["probes"], b["worst_variant"])
+        for key in ("value", "lo", "hi"):
+            assert a["worst_rank1"][key] == pytest.approx(b["rank1"][key], abs=1e-6), (a["auditor"], a["protocol"])
+        for va, vb in zip(a["variants"], b["variants"]):
+            assert va["rank1"]["value"] == pytest.approx(vb["rank1"]["value"], abs=1e-6)
+
+
+def test_cross_photo_from_an_identities_file(cli, tmp_path):
+    """Two photos of each person (one face each): the identities file enables the cross-photo and adaptive
+    attackers, and an unchanged 'anonymisation' lets them find everyone."""
+    originals = tmp_path / "o"
+    originals.mkdir()
+    analyzer = ferguard.FaceAnalyzer(threads=1)
+    rows = ["path,identity"]
+    person = 0
+    for name in ("sample1.png", "sample2.png"):
+        image = ferguard.read_image(str(PIXELS / name))
+        for face in analyzer.detect(image):
+            x, y, w, h = (int(v) for v in face.box)
+            pad = w
+            crop = image[max(0, y - pad):y + h + pad, max(0, x - pad):x + w + pad]
+            for copy, picture in (("a", crop), ("b", crop[:, ::-1])):
+                file = f"p{person}{copy}.png"
+                ferguard.write_image(str(originals / file), np.ascontiguousarray(picture))
+                rows.append(f"{file},person{person}")
+            person += 1
+    (tmp_path / "ids.csv").write_text("\n".join(rows) + "\n")
+    r = run_cli(cli, "--originals", originals, "--anonymised", originals, "--identities", tmp_path / "ids.csv",
+                "--out", tmp_path / "out", "--auditors", "mobileface", "--no-soft-biometrics", "--no-reversal",
+                "--quiet", "--thumbnails")
+    assert r.returncode == 0, r.stderr
+    audit = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert audit["inputs"]["identities"] == person >= 5
+    face = [x for x in audit["cross_photo"]["results"] if x["protocol"] == "face"][0]
+    assert face["rank1"]["value"] >= 0.8, face
+    assert face["chance"] < 0.25
+    assert audit["adaptive"]["results"][0]["accuracy"]["value"] >= 0.8
+    assert any("fewer than 20" in w for w in audit["warnings"])
+    assert (tmp_path / "out" / "report.html").read_text().count("data:image/png;base64,") >= 2 * person
+
+
+@needs_chromium
+def test_a_real_report_in_chromium(cli, tmp_path):
+    originals = tmp_path / "o"
+    originals.mkdir()
+    shutil.copy(PIXELS / "sample2.png", originals / "sample2.png")
+    published = tmp_path / "blurred"
+    r = subprocess.run([cli, "analyze", str(originals), "--method", "blur", "--no-audit", "--out", str(published),
+                        "--quiet"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(cli, "--originals", originals, "--anonymised", published, "--out", tmp_path / "out", "--quiet")
+    assert r.returncode == 0, r.stderr
+    report = tmp_path / "out" / "report.html"
+    audit = json.loads((tmp_path / "out" / "audit.json").read_text())
+    dom_text, _ = finish(chromium(tmp_path, "dom", "--dump-dom", report.as_uri()), "--dump-dom")
+    dom = Dom()
+    dom.feed(dom_text)
+    assert dom.js_errors is not None and dom.js_errors.strip() == "", dom.js_errors
+    assert int(dom.body.get("data-rendered", "0")) >= 3
+    assert len(dom.fields) > 50
+    for pointer, kind, got in dom.fields:
+        assert got == shown(resolve(audit, pointer), kind), f"{pointer}: page shows {got!r}"
