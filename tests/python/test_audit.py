@@ -67,14 +67,16 @@ def test_cli_reports_a_bad_input_and_audits_the_others(cli, tmp_path):
     (originals / "broken.png").write_bytes(b"not a png")
     shutil.copy(PIXELS / "sample1.png", anonymised / "broken.png")
     shutil.copy(PIXELS / "sample2.png", originals / "alone.png")  # no anonymised counterpart
+    (originals / "clip.mp4").write_bytes(b"a video")  # videos: not audited yet, said so
     r = run_cli(cli, "--originals", originals, "--anonymised", anonymised, "--out", out, "--auditors",
                 "mobileface", "--no-soft-biometrics", "--no-reversal", "--bootstrap", 100)
     assert r.returncode == 1, r.stderr
-    assert "2 input(s) failed" in r.stderr
+    assert "3 input(s) failed" in r.stderr
+    assert "videos are not audited yet" in r.stderr
     audit = json.loads((out / "audit.json").read_text())
     assert audit["inputs"]["images"] == 1 and audit["inputs"]["faces"] == 3
     failed = sorted(pathlib.Path(e["input"]).name for e in audit["errors"])
-    assert failed == ["alone.png", "broken.png"], audit["errors"]
+    assert failed == ["alone.png", "broken.png", "clip.mp4"], audit["errors"]
     assert (out / "faces.csv").read_text().count("\n") == 1 + 3
     assert (out / "report.html").stat().st_size > 10_000
     assert not list(out.glob(".*tmp*")), "temporary files left behind"

@@ -5,15 +5,15 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <atomic>
-#include <mutex>
 #include <thread>
 
 #include "analyze_inputs.h"
@@ -23,6 +23,7 @@
 #include "detail/error_text.h"
 #include "ferguard/audit/auditor.h"
 #include "ferguard/io/image_io.h"
+#include "ferguard/io/video_io.h"
 #include "progress.h"
 
 namespace ferguard::cli {
@@ -121,9 +122,15 @@ std::vector<PairPaths> pair_inputs(const AuditArgs& a, std::vector<InputError>& 
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(a.originals)) {
     const std::string name = e.path().filename().string();
-    if (!e.is_regular_file() || name.empty() || name[0] == '.' || is_own_output_name(name) ||
-        !is_image_path(name))
+    if (!e.is_regular_file() || name.empty() || name[0] == '.' || is_own_output_name(name)) continue;
+    if (is_video_path(name)) {
+      const std::string path = e.path().string();
+      errors.push_back({path, fmt::format("'{}': videos are not audited yet: audit frames extracted from both "
+                                          "videos (e.g. every 10th frame as PNG, with the same names)",
+                                          path)});
       continue;
+    }
+    if (!is_image_path(name)) continue;
     names.push_back(name);
   }
   std::sort(names.begin(), names.end());
