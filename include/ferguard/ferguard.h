@@ -18,6 +18,7 @@
 #include "ferguard/model/face_detector.h"
 #include "ferguard/model/face_analyzer.h"
 #include "ferguard/model/recognizer.h"
+#include "ferguard/audit/auditor.h"
 #include "ferguard/audit/leakage.h"
 #include "ferguard/audit/protocols.h"
 #include "ferguard/audit/reversal.h"

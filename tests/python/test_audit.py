@@ -181,3 +181,31 @@ def test_a_real_report_in_chromium(cli, tmp_path):
     assert len(dom.fields) > 50
     for pointer, kind, got in dom.fields:
         assert got == shown(resolve(audit, pointer), kind), f"{pointer}: page shows {got!r}"
+
+
+def test_an_auditors_own_graph_model(cli, tmp_path):
+    """MobileFace brought as the auditor's own model.json gives the built-in MobileFace's ranks; its threshold is
+    calibrated on the originals when the spec gives none."""
+    originals = tmp_path / "o"
+    originals.mkdir()
+    shutil.copy(PIXELS / "sample5.png", originals / "sample5.png")
+    anonymised = tmp_path / "a"
+    anonymised.mkdir()
+    image = ferguard.read_image(str(PIXELS / "sample5.png"))
+    ferguard.write_image(str(anonymised / "sample5.png"), (image.astype(np.int16) * 3 // 4 + 20).astype(np.uint8))
+    spec = f"mine={REPO}/assets/human/models/mobileface.json:size=112,range=0-255,distance=cosine,crop=1.1"
+    r = run_cli(cli, "--originals", originals, "--anonymised", anonymised, "--out", tmp_path / "out", "--auditors",
+                "mobileface", "--recognizer-model", spec, "--no-soft-biometrics", "--no-reversal", "--quiet")
+    assert r.returncode == 0, r.stderr
+    audit = json.loads((tmp_path / "out" / "audit.json").read_text())
+    built_in, mine = audit["auditors"]
+    assert mine["name"] == "mine" and mine["threshold_source"] == "calibrated" and mine["threshold"] > 0
+    assert built_in["threshold_source"] == "built-in"
+    rows = {(x["auditor"], x["protocol"]): x for x in audit["same_photo"]}
+    for protocol in ("face", "photo", "context_floor"):
+        a, b = rows[("mobileface", protocol)], rows[("mine", protocol)]
+        assert [v["rank1"] for v in a["variants"]] == [v["rank1"] for v in b["variants"]], protocol
+        assert a["mean_rank"] == b["mean_rank"]
+    bad = run_cli(cli, "--originals", originals, "--anonymised", anonymised, "--out", tmp_path / "bad",
+                  "--recognizer-model", "mine=/nonexistent/model.json", "--quiet")
+    assert bad.returncode != 0 and "/nonexistent/model.json" in bad.stderr
