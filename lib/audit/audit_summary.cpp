@@ -396,7 +396,7 @@ Json adaptive_json(const AuditState& s, const std::vector<AuditedFace>& faces) {
 
 Json reversal_json(const AuditState& s, const std::vector<AuditedFace>& faces) {
   const std::size_t q = protocol_slot(s, AuditProtocol::face);
-  if (!s.options.reversal || q >= s.options.protocol.protocols.size()) return nullptr;
+  if (!s.options.reversal || q >= s.options.protocol.protocols.size() || faces.empty()) return nullptr;
   Json results = Json::array();
   for (std::size_t k = 0; k < s.auditors.size(); ++k) {
     const DistanceKind kind = faces.front().protocol.auditors[k].distance_kind;
@@ -633,6 +633,13 @@ AuditReport summarize_audit(const AuditState& state) {
                         {"model", a.model}});
   j["auditors"] = std::move(auditors);
 
+  std::vector<AuditedFace> same;
+  int extra = 0;
+  for (const AuditedFace& f : faces) {
+    if (!f.extra) same.push_back(f);
+    extra += f.extra ? 1 : 0;
+  }
+  j["inputs"]["extra_faces"] = extra;
   if (faces.empty()) {
     warnings.push_back("no face was found on the originals: nothing to audit");
     j["summary"] = Json::array();
@@ -646,11 +653,12 @@ AuditReport summarize_audit(const AuditState& state) {
     if (static_cast<int>(faces.size()) < s.options.min_faces)
       warnings.push_back(fmt::format("{} faces, fewer than {}: every interval is wide (one face is {:.1f} points)",
                                      faces.size(), s.options.min_faces, 100.0 / double(faces.size())));
+    // The same-photo attacker's gallery: one face per person of a video (extra frames left out).
     std::vector<FaceProtocolAudit> audits;
-    for (const AuditedFace& f : faces) audits.push_back(f.protocol);
+    for (const AuditedFace& f : same) audits.push_back(f.protocol);
     const ProtocolSummary summary = summarize_protocols(audits, s.options.protocol);
     Json headline = Json::array();
-    j["same_photo"] = same_photo_json(s, faces, summary, headline);
+    j["same_photo"] = same_photo_json(s, same, summary, headline);
     j["summary"] = std::move(headline);
     // summary goes before same_photo in the file
     Json reordered;
@@ -661,7 +669,7 @@ AuditReport summarize_audit(const AuditState& state) {
     j = std::move(reordered);
     j["cross_photo"] = cross_photo_json(s, faces, warnings);
     j["adaptive"] = adaptive_json(s, faces);
-    j["reversal"] = reversal_json(s, faces);
+    j["reversal"] = reversal_json(s, same);
     j["soft_biometrics"] = soft_biometrics_json(s, faces);
     j["utility"] = utility_json(s, faces);
   }
@@ -680,9 +688,12 @@ AuditReport summarize_audit(const AuditState& state) {
     csv += fmt::format(",{0}_original,{0}_anonymised,{0}_agree", m);
   csv += ",male_original,male_anonymised,age_original,age_anonymised\n";
   if (!faces.empty()) {
-    const FaceRanks ranks = face_ranks(s, faces);
+    const FaceRanks ranks = same.empty() ? FaceRanks{} : face_ranks(s, same);
+    std::size_t next_same = 0;
     for (std::size_t i = 0; i < faces.size(); ++i) {
       const AuditedFace& f = faces[i];
+      const std::size_t r = f.extra ? same.size() : next_same++;  // this face's row in `ranks`, or none
+      const bool ranked = r < same.size();
       Json expr = Json::array();
       std::string expr_csv;
       for (std::size_t m = 0; m < s.options.expression_models.size(); ++m) {
@@ -708,26 +719,31 @@ AuditReport summarize_audit(const AuditState& state) {
         std::string rank_csv;
         for (AuditProtocol p : {AuditProtocol::face, AuditProtocol::photo, AuditProtocol::context_floor}) {
           const std::size_t q = protocol_slot(s, p);
-          if (q < nq) rank[to_string(p)] = ranks.rank[i][k][q];
-          rank_csv += q < nq ? fmt::format(",{}", ranks.rank[i][k][q]) : std::string(",");
+          if (q < nq) rank[to_string(p)] = ranked ? Json(ranks.rank[r][k][q]) : Json(nullptr);
+          rank_csv += q < nq && ranked ? fmt::format(",{}", ranks.rank[r][k][q]) : std::string(",");
         }
-        const double d = ranks.distance[i][k];
+        const std::size_t qd = protocol_slot(s, AuditProtocol::face) < nq ? protocol_slot(s, AuditProtocol::face) : 0;
+        const double d = ranked ? ranks.distance[r][k]
+                                : embedding_distance(entry(f, k, qd, 0).probe, entry(f, k, qd, 0).gallery,
+                                                     s.auditors[k].distance);
         const bool verified = std::isfinite(d) && d <= s.auditors[k].threshold;
         const bool has_face = protocol_slot(s, AuditProtocol::face) < nq;
         per_auditor.push_back({{"auditor", s.auditors[k].name},
                                {"distance", num(d)},
                                {"verified", verified},
                                {"rank", std::move(rank)},
-                               {"worst_rank_face", has_face ? Json(ranks.worst_face[i][k]) : Json(nullptr)}});
+                               {"worst_rank_face", has_face && ranked ? Json(ranks.worst_face[r][k]) : Json(nullptr)}});
         csv += fmt::format("{},{},{},{},{},{},{}{},{},{},{},{}{}{}\n", csv_field(f.image), f.index,
                            csv_field(f.identity), csv_field(s.auditors[k].name), fmt_num(d),
                            fmt_num(s.auditors[k].threshold), verified ? 1 : 0, rank_csv,
-                           has_face ? fmt::format("{}", ranks.worst_face[i][k]) : std::string(), f.redetected ? 1 : 0,
+                           has_face && ranked ? fmt::format("{}", ranks.worst_face[r][k]) : std::string(),
+                           f.redetected ? 1 : 0,
                            fmt_num(f.redetection_iou), fmt_num(f.landmark_error), expr_csv, attrs_csv);
       }
       face_rows.push_back({{"image", f.image},
                            {"index", f.index},
                            {"identity", f.identity.empty() ? Json(nullptr) : Json(f.identity)},
+                           {"extra", f.extra},
                            {"box", Json::array({num(f.box.x), num(f.box.y), num(f.box.width), num(f.box.height)})},
                            {"redetected", f.redetected},
                            {"iou", num(f.redetection_iou)},

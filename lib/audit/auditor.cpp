@@ -244,6 +244,7 @@ struct Auditor::Impl {
         f.image = pair.name;
         f.index = static_cast<int>(i);
         f.identity = ids[i];
+        f.extra = i < pair.face_extra.size() && pair.face_extra[i];
         f.box = faces[i].box;
         f.landmarks = faces[i].landmarks;
         f.protocol = protocol->audit_face(pair.original, pair.anonymised, faces[i], {}, true);

@@ -24,6 +24,7 @@
 #include "ferguard/audit/auditor.h"
 #include "ferguard/io/image_io.h"
 #include "ferguard/io/video_io.h"
+#include "ferguard/model/face_analyzer.h"
 #include "progress.h"
 
 namespace ferguard::cli {
@@ -39,12 +40,15 @@ struct AuditArgs {
   std::int64_t seed = 0;
   int threads = 1;
   int jobs = 2;
+  int video_stride = 10;
+  int video_frames = 30;
   bool no_soft_biometrics = false, no_reversal = false, embeddings = false, thumbnails = false, quiet = false;
   bool no_timing = false;
 };
 
 struct PairPaths {
   std::string original, anonymised, name;
+  bool video = false;
 };
 
 // Splits one CSV line (quotes allowed, "" inside quotes).
@@ -99,11 +103,16 @@ std::string resolve(const std::string& dir, const std::string& path) {
 std::string counterpart(const std::string& dir, const std::string& name) {
   if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
   const std::string stem = fs::path(name).stem().string();
+  const bool video = is_video_path(name);
+  const std::vector<std::string> exts = video ? std::vector<std::string>{".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
+                                              : std::vector<std::string>{".png", ".jpg", ".jpeg", ".bmp", ".tif",
+                                                                         ".tiff", ".webp"};
   std::vector<std::string> found;
-  for (const char* ext : {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
+  for (const std::string& ext : exts)
     if (fs::exists(fs::path(dir) / (stem + ext))) found.push_back((fs::path(dir) / (stem + ext)).string());
   if (found.size() == 1) return found.front();
-  if (fs::exists(fs::path(dir) / (stem + ".private.png"))) return (fs::path(dir) / (stem + ".private.png")).string();
+  const std::string own = stem + (video ? ".private.mp4" : ".private.png");  // what `ferguard analyze` writes
+  if (fs::exists(fs::path(dir) / own)) return (fs::path(dir) / own).string();
   return "";
 }
 
@@ -113,7 +122,7 @@ std::vector<PairPaths> pair_inputs(const AuditArgs& a, std::vector<InputError>& 
     for (const auto& [o, p] : read_two_columns(a.pairs, "--pairs", {"original", "anonymised"})) {
       const std::string base = fs::path(a.pairs).parent_path().string();
       out.push_back({resolve(a.originals.empty() ? base : a.originals, o),
-                     resolve(a.anonymised.empty() ? base : a.anonymised, p), o});
+                     resolve(a.anonymised.empty() ? base : a.anonymised, p), o, is_video_path(o)});
     }
     return out;
   }
@@ -123,14 +132,7 @@ std::vector<PairPaths> pair_inputs(const AuditArgs& a, std::vector<InputError>& 
   for (const auto& e : fs::directory_iterator(a.originals)) {
     const std::string name = e.path().filename().string();
     if (!e.is_regular_file() || name.empty() || name[0] == '.' || is_own_output_name(name)) continue;
-    if (is_video_path(name)) {
-      const std::string path = e.path().string();
-      errors.push_back({path, fmt::format("'{}': videos are not audited yet: audit frames extracted from both "
-                                          "videos (e.g. every 10th frame as PNG, with the same names)",
-                                          path)});
-      continue;
-    }
-    if (!is_image_path(name)) continue;
+    if (!is_image_path(name) && !is_video_path(name)) continue;
     names.push_back(name);
   }
   std::sort(names.begin(), names.end());
@@ -138,11 +140,11 @@ std::vector<PairPaths> pair_inputs(const AuditArgs& a, std::vector<InputError>& 
     const std::string original = (fs::path(a.originals) / name).string();
     const std::string anonymised = counterpart(a.anonymised, name);
     if (anonymised.empty()) {
-      errors.push_back({original, fmt::format("'{}': no anonymised image of that name in '{}'", original,
-                                              a.anonymised)});
+      errors.push_back({original, fmt::format("'{}': no anonymised {} of that name in '{}'", original,
+                                              is_video_path(name) ? "video" : "image", a.anonymised)});
       continue;
     }
-    out.push_back({original, anonymised, name});
+    out.push_back({original, anonymised, name, is_video_path(name)});
   }
   if (out.empty() && errors.empty())
     throw UsageError(fmt::format("--originals '{}': no images found", a.originals));
@@ -278,6 +280,83 @@ std::vector<std::pair<std::string, std::string>> thumbnails(const AuditReport& r
   return out;
 }
 
+// A video pair, per track: every `video_stride`-th frame (at most `video_frames` of them) of both videos is audited as
+// a pair named "NAME#FRAME". Faces are linked into tracks across those frames by box overlap; a track is one person
+// (identity "NAME:trackK", so its other frames serve the cross-photo and adaptive attackers as that person's other
+// photos), and only its middle frame enters the same-photo attacker's gallery. Returns the faces audited.
+int audit_video(Auditor& auditor, const FaceAnalyzer& analyzer, const PairPaths& p, const AuditArgs& a,
+                std::string& what) {
+  struct Sampled {
+    int frame;
+    Image original, anonymised;
+    std::vector<Face> faces;
+  };
+  VideoReader ro(p.original), ra(p.anonymised);
+  std::vector<Sampled> frames;
+  Image o, n;
+  for (int i = 0; ro.read(o); ++i) {
+    if (!ra.read(n))
+      throw IoError(fmt::format("'{}': ends after {} frames, its original '{}' has more{}", p.anonymised, i,
+                                p.original, ra.early_end().empty() ? "" : " (" + ra.early_end() + ")"));
+    if (i % a.video_stride != 0) continue;
+    if (static_cast<int>(frames.size()) == a.video_frames) break;
+    // Encoders pad odd sizes by one pixel (VideoWriter): cut the padding off before comparing.
+    if (n.width() != o.width() || n.height() != o.height()) {
+      if (n.width() - o.width() > 1 || n.height() - o.height() > 1 || n.width() < o.width() || n.height() < o.height())
+        throw InvalidArgument(fmt::format("'{}': frames are {}x{}, its original's {}x{}", p.anonymised, n.width(),
+                                          n.height(), o.width(), o.height()));
+      n = crop_with_padding(n, PixelRect{0, 0, o.width(), o.height()});
+    }
+    std::vector<Face> faces;
+    for (Face& f : analyzer.detect(o))
+      if (f.landmarks.size() == static_cast<std::size_t>(kNumFaceLandmarks)) faces.push_back(std::move(f));
+    frames.push_back({i, o, n, std::move(faces)});
+  }
+  // Tracks: each face joins the unclaimed face of the previous sampled frame it overlaps most (IoU >= 0.3).
+  std::vector<std::vector<int>> track(frames.size());
+  std::vector<std::vector<std::size_t>> members;  // per track: sampled frames, in order
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    std::vector<bool> claimed(t > 0 ? frames[t - 1].faces.size() : 0, false);
+    for (const Face& f : frames[t].faces) {
+      int best = -1;
+      float best_iou = 0.3f;
+      for (std::size_t j = 0; t > 0 && j < frames[t - 1].faces.size(); ++j) {
+        const FaceBox& b = frames[t - 1].faces[j].box;
+        const float x0 = std::max(f.box.x, b.x), y0 = std::max(f.box.y, b.y);
+        const float x1 = std::min(f.box.x + f.box.width, b.x + b.width);
+        const float y1 = std::min(f.box.y + f.box.height, b.y + b.height);
+        const float inter = std::max(0.0f, x1 - x0) * std::max(0.0f, y1 - y0);
+        const float iou = inter / (f.box.width * f.box.height + b.width * b.height - inter);
+        if (!claimed[j] && iou >= best_iou) best_iou = iou, best = static_cast<int>(j);
+      }
+      int id;
+      if (best >= 0) {
+        claimed[best] = true;
+        id = track[t - 1][best];
+      } else {
+        id = static_cast<int>(members.size());
+        members.emplace_back();
+      }
+      track[t].push_back(id);
+      members[id].push_back(t);
+    }
+  }
+  int faces = 0;
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    AuditPair pair;
+    pair.name = fmt::format("{}#{:06d}", p.name, frames[t].frame);
+    pair.original = std::move(frames[t].original);
+    pair.anonymised = std::move(frames[t].anonymised);
+    for (int id : track[t]) {
+      pair.face_identities.push_back(fmt::format("{}:track{}", p.name, id));
+      pair.face_extra.push_back(members[id][members[id].size() / 2] != t);
+    }
+    faces += auditor.add(pair);
+  }
+  what = fmt::format("{} face(s) in {} frame(s), {} track(s)", faces, frames.size(), members.size());
+  return faces;
+}
+
 int run_audit(const AuditArgs& a) {
   std::vector<InputError> errors;
   const std::vector<PairPaths> pairs = pair_inputs(a, errors);
@@ -286,6 +365,13 @@ int run_audit(const AuditArgs& a) {
   Auditor auditor(to_options(a));
   auditor.set_input_folders(a.originals, a.anonymised);
   Progress progress(static_cast<int>(pairs.size()), a.quiet);
+  // Videos are tracked before they are audited: the tracker finds faces as the auditor does.
+  std::unique_ptr<FaceAnalyzer> video_analyzer;
+  if (std::any_of(pairs.begin(), pairs.end(), [](const PairPaths& p) { return p.video; })) {
+    FaceAnalyzerOptions fa;
+    fa.threads = a.threads;
+    video_analyzer = std::make_unique<FaceAnalyzer>(fa);
+  }
   for (const InputError& e : errors) {
     progress.note("ferguard: error: " + e.message);
     auditor.add_error(e.path, e.message);
@@ -300,6 +386,14 @@ int run_audit(const AuditArgs& a) {
     for (std::size_t n = next++; n < pairs.size(); n = next++) {
       const PairPaths& p = pairs[n];
       try {
+        if (p.video) {
+          std::string what;
+          audit_video(auditor, *video_analyzer, p, a, what);
+          std::lock_guard<std::mutex> lock(mutex);
+          progress.input_done(p.name, what);
+          named.insert(p.name);
+          continue;
+        }
         AuditPair pair;
         pair.name = p.name;
         pair.original = read_image(p.original);
@@ -386,6 +480,12 @@ void add_audit_command(CLI::App& app) {
   cmd->add_option("--threads", a->threads, "LibTorch threads per model call (0 = one per core)")->capture_default_str();
   cmd->add_option("--jobs", a->jobs, "Pairs audited at once (each on --threads threads)")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--video-stride", a->video_stride, "Videos: audit every N-th frame")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--video-frames", a->video_frames, "Videos: audit at most this many frames per video")
+      ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->add_flag("--no-soft-biometrics", a->no_soft_biometrics, "Skip faceres's age and gender comparison");
   cmd->add_flag("--no-reversal", a->no_reversal, "Skip the reversal (Wiener deconvolution) attacker");

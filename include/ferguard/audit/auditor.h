@@ -57,6 +57,10 @@ struct AuditPair {
   /// (faces in the detector's order, as `ferguard detect` and `ferguard analyze` list them) overrides it. Empty = unknown.
   std::string identity;
   std::vector<std::string> face_identities;
+  /// face_extra[k]: face k is an extra photo of its identity (a video frame other than its track's representative
+  /// frame). It serves the cross-photo and adaptive attackers and the utility figures, but is neither a probe nor a
+  /// gallery entry of the same-photo attacker, whose gallery holds one face per person of a video. Empty = none.
+  std::vector<bool> face_extra;
 };
 
 /// One face of one pair, as the auditor saw it.
@@ -64,6 +68,7 @@ struct AuditedFace {
   std::string image;             ///< AuditPair::name
   int index = 0;                 ///< face index in the pair, in the detector's order
   std::string identity;          ///< empty when unknown
+  bool extra = false;            ///< AuditPair::face_extra: not in the same-photo attacker's gallery
   FaceBox box;                   ///< detected on the original
   std::vector<Point2f> landmarks;  ///< 68 landmarks of the original
   /// Embeddings under every protocol and crop variant (the anonymised face read at the original's geometry).
