@@ -11,6 +11,7 @@
 
 #include "data/file_dataset.h"
 #include "detail/check.h"
+#include "detail/csv.h"
 #include "ferguard/data/synth.h"
 
 namespace ferguard {
@@ -36,10 +37,7 @@ void DatasetOptions::validate() const {
 namespace detail {
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
+std::string trim(const std::string& s) { return trim_space(s); }
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -50,33 +48,6 @@ bool is_integer(const std::string& s) {
   }) && s != "-";
 }
 
-// Splits one CSV line; double quotes protect commas, "" is a literal quote. Returns false for an
-// unterminated quote.
-bool split_csv(const std::string& line, std::vector<std::string>& fields) {
-  fields.assign(1, "");
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  for (auto& f : fields) f = trim(f);
-  return !quoted;
-}
 
 // An expression given as a name/alias or as an index 0..6 in ferguard's order; throws InvalidArgument.
 int expression_from_field(const std::string& field) {

@@ -20,6 +20,7 @@
 #include "audit/audit_html.h"
 #include "commands.h"
 #include "detail/atomic_file.h"
+#include "detail/csv.h"
 #include "detail/error_text.h"
 #include "ferguard/audit/auditor.h"
 #include "ferguard/io/image_io.h"
@@ -51,26 +52,6 @@ struct PairPaths {
   bool video = false;
 };
 
-// Splits one CSV line (quotes allowed, "" inside quotes).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back() += c;
-    }
-  }
-  return out;
-}
 
 // Rows of a two-column CSV; a first row equal to `header` is skipped. Throws UsageError naming the file and line.
 std::vector<std::pair<std::string, std::string>> read_two_columns(const std::string& path, const char* flag,
@@ -83,8 +64,8 @@ std::vector<std::pair<std::string, std::string>> read_two_columns(const std::str
   while (std::getline(in, line)) {
     ++n;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::vector<std::string> f = csv_fields(line);
-    if (f.size() != 2 || f[0].empty() || f[1].empty())
+    std::vector<std::string> f;
+    if (!detail::split_csv(line, f) || f.size() != 2 || f[0].empty() || f[1].empty())
       throw UsageError(fmt::format("{} '{}' line {}: expected two non-empty fields ({},{}), got '{}'", flag, path, n,
                                    header.first, header.second, line));
     if (n == 1 && f[0] == header.first && f[1] == header.second) continue;
