@@ -248,3 +248,14 @@ def test_a_video_is_audited_per_track(cli, tmp_path):
         assert dom.js_errors is not None and dom.js_errors.strip() == "", dom.js_errors
         for pointer, kind, got in dom.fields:
             assert got == shown(resolve(audit, pointer), kind), f"{pointer}: page shows {got!r}"
+
+
+def test_python_lists_a_video_among_its_errors(tmp_path):
+    folder = tmp_path / "o"
+    folder.mkdir()
+    shutil.copy(PIXELS / "sample6.png", folder / "six.png")
+    (folder / "clip.mp4").write_bytes(b"a video")
+    report = ferguard.audit(folder, folder, **FAST)
+    assert report.report["inputs"]["images"] == 1
+    assert [pathlib.Path(e["input"]).name for e in report.report["errors"]] == ["clip.mp4"]
+    assert "ferguard audit command" in report.report["errors"][0]["message"]

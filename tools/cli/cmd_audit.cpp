@@ -143,7 +143,7 @@ Identities read_identities(const std::string& path) {
   if (path.empty()) return ids;
   for (const auto& [p, id] : read_two_columns(path, "--identities", {"path", "identity"})) {
     const std::size_t hash = p.rfind('#');
-    if (hash != std::string::npos && hash + 1 < p.size() &&
+    if (hash != std::string::npos && hash + 1 < p.size() && p.size() - hash - 1 <= 6 &&
         p.find_first_not_of("0123456789", hash + 1) == std::string::npos) {
       ids.face[p.substr(0, hash)][std::stoi(p.substr(hash + 1))] = id;
     } else {
@@ -405,7 +405,11 @@ int run_audit(const AuditArgs& a) {
   for (std::thread& t : workers) t.join();
   progress.finish();
   for (const auto& [path, id] : ids.photo)
-    if (!named.count(path))
+    if (is_video_path(path))
+      std::cerr << fmt::format("ferguard: note: --identities names the video '{}': a video's tracks are its "
+                               "identities, the file's is not used\n",
+                               path);
+    else if (!named.count(path))
       std::cerr << fmt::format("ferguard: note: --identities names '{}', which is not among the audited images\n",
                                path);
   AuditReport r = auditor.result();

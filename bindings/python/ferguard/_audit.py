@@ -5,6 +5,7 @@ import json
 import os
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+_VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 
 
 class AuditReport:
@@ -103,8 +104,12 @@ def audit(originals, anonymised, identities=None, auditors=("faceapi", "faceres"
             if not os.path.isdir(folder):
                 raise _core.InvalidArgument(f"audit: {what} '{folder}': not a folder")
         ids = dict(identities or {})
-        names = sorted(n for n in os.listdir(originals)
-                       if not n.startswith(".") and n.lower().endswith(_IMAGE_EXTENSIONS) and not _is_own_output(n))
+        listed = sorted(n for n in os.listdir(originals) if not n.startswith(".") and not _is_own_output(n))
+        for name in listed:
+            if name.lower().endswith(_VIDEO_EXTENSIONS):
+                auditor.add_error(os.path.join(originals, name),
+                                  f"'{name}': ferguard.audit() takes images; the ferguard audit command audits videos per track")
+        names = [n for n in listed if n.lower().endswith(_IMAGE_EXTENSIONS)]
         for name in names:
             path = os.path.join(originals, name)
             other = _counterpart(anonymised, name)
