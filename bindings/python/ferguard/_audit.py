@@ -79,16 +79,28 @@ def _is_own_output(name):
     return base.endswith(".private") or base.endswith(".annotated") or name == "contact_sheet.png" or name.startswith("sweep_")
 
 
+def _run(fn, items, jobs):
+    """fn over items, `jobs` at a time; the report does not depend on the order they finish in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if jobs < 1:
+        raise ValueError(f"audit: jobs: expected >= 1, got {jobs}")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for _ in pool.map(fn, list(items)):
+            pass
+
+
 def audit(originals, anonymised, identities=None, auditors=("faceapi", "faceres", "mobileface"),
           recognizer_models=(), expression_models=("faceapi", "emotion"), bootstrap=1000, seed=0,
-          soft_biometrics=True, reversal=True, threads=1, min_faces=20):
+          soft_biometrics=True, reversal=True, threads=1, jobs=2, min_faces=20):
     """Audit an anonymiser's output against the originals.
 
     originals, anonymised: two folders (paired by file name, or STEM.private.png as `ferguard analyze` writes), or
     two equal-length lists of HxWx3 uint8 RGB arrays. identities: a dict {file name (or "NAME#k" for face k in the
     order `ferguard detect` lists them): identity}, or for lists a list of identities (None for unknown); it enables the cross-photo and
     adaptive attackers. recognizer_models: specs "NAME=PATH/model.json:size=112,range=0-255,distance=cosine,crop=1.2"
-    of your own TF.js graph recognisers. Returns an AuditReport. An image that cannot be read is listed in
+    of your own TF.js graph recognisers. `jobs` pairs are audited at once (threads; the GIL is released), each model
+    call on `threads` LibTorch threads. Returns an AuditReport. An image that cannot be read is listed in
     report["errors"]; the others are audited.
     """
     from . import _core
@@ -110,12 +122,13 @@ def audit(originals, anonymised, identities=None, auditors=("faceapi", "faceres"
                 auditor.add_error(os.path.join(originals, name),
                                   f"'{name}': ferguard.audit() takes images; the ferguard audit command audits videos per track")
         names = [n for n in listed if n.lower().endswith(_IMAGE_EXTENSIONS)]
-        for name in names:
+
+        def one(name):
             path = os.path.join(originals, name)
             other = _counterpart(anonymised, name)
             if other is None:
                 auditor.add_error(path, f"'{path}': no anonymised image of that name in '{anonymised}'")
-                continue
+                return
             faces = {}
             for key, value in ids.items():
                 if key.startswith(name + "#") and key[len(name) + 1:].isdigit():
@@ -125,6 +138,8 @@ def audit(originals, anonymised, identities=None, auditors=("faceapi", "faceres"
                 auditor.add(name, _core.read_image(path), _core.read_image(other), ids.get(name, ""), face_ids)
             except (_core.Error, ValueError, OSError) as e:
                 auditor.add_error(path, str(e))
+
+        _run(one, names, jobs)
     else:
         originals, anonymised = list(originals), list(anonymised)
         if len(originals) != len(anonymised):
@@ -133,7 +148,7 @@ def audit(originals, anonymised, identities=None, auditors=("faceapi", "faceres"
         ids = list(identities) if identities is not None else [None] * len(originals)
         if len(ids) != len(originals):
             raise _core.InvalidArgument(f"audit: {len(ids)} identities for {len(originals)} images")
-        for i, (o, a) in enumerate(zip(originals, anonymised)):
-            auditor.add(f"image{i:05d}", o, a, ids[i] or "")
+        _run(lambda i: auditor.add(f"image{i:05d}", originals[i], anonymised[i], ids[i] or ""),
+             range(len(originals)), jobs)
     result = auditor.result()
     return AuditReport(result.json, result.csv)
