@@ -41,4 +41,14 @@ class TempDir {
   std::string path_;
 };
 
+/// The graph goldens' synthetic input (tools/reference/make_graph_goldens.js): a size x size RGB image with
+/// pixel(y, x, c) = (7y + 13x + 61c + (y x) % 17) % 256.
+inline Image golden_synthetic_image(int size) {
+  Image im(size, size, 3);
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x)
+      for (int c = 0; c < 3; ++c) im.at(y, x, c) = static_cast<std::uint8_t>((y * 7 + x * 13 + c * 61 + (y * x) % 17) % 256);
+  return im;
+}
+
 }  // namespace ferguard::test

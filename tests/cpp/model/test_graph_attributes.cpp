@@ -10,6 +10,7 @@
 #include "ferguard/ferguard.h"
 #include "ferguard/model/recognizer.h"
 #include "model/graph/graph_models.h"
+#include "test_util.h"
 
 namespace ferguard {
 namespace {
@@ -31,14 +32,7 @@ PixelRect rect_of(const json& r) {
   return PixelRect{r["x"].get<int>(), r["y"].get<int>(), r["width"].get<int>(), r["height"].get<int>()};
 }
 
-// pixel(y,x,c) = (y*7 + x*13 + c*61 + (y*x)%17) % 256, the goldens' synthetic formula.
-Image synthetic(int size) {
-  Image im(size, size, 3);
-  for (int y = 0; y < size; ++y)
-    for (int x = 0; x < size; ++x)
-      for (int c = 0; c < 3; ++c) im.at(y, x, c) = static_cast<std::uint8_t>((y * 7 + x * 13 + c * 61 + (y * x) % 17) % 256);
-  return im;
-}
+Image synthetic(int size) { return test::golden_synthetic_image(size); }
 
 double max_abs_diff(const std::vector<float>& a, const json& b) {
   EXPECT_EQ(a.size(), b.size());
