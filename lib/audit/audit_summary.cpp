@@ -33,8 +33,6 @@ double num(double v) {
 
 Json rate_json(const RateInterval& r) { return Json{{"value", num(r.value)}, {"lo", num(r.lo)}, {"hi", num(r.hi)}}; }
 
-const char* distance_name(DistanceKind kind) { return kind == DistanceKind::euclidean ? "euclidean" : "cosine"; }
-
 double mean(const std::vector<double>& v) {
   if (v.empty()) return 0.0;
   double s = 0;
@@ -468,15 +466,6 @@ Json soft_biometrics_json(const AuditState& s, const std::vector<AuditedFace>& f
               {"age_change_mean", num(mean(change))}};
 }
 
-double kl(const ExpressionScores& p, const ExpressionScores& q) {
-  constexpr double eps = 1e-7;
-  double d = 0.0;
-  for (int c = 0; c < kNumExpressions; ++c) {
-    const double a = std::max<double>(p.probs[c], eps), b = std::max<double>(q.probs[c], eps);
-    d += a * std::log(a / b);
-  }
-  return d;
-}
 
 Json utility_json(const AuditState& s, const std::vector<AuditedFace>& faces) {
   Json expression = Json::array();
@@ -487,7 +476,7 @@ Json utility_json(const AuditState& s, const std::vector<AuditedFace>& faces) {
     for (const AuditedFace& f : faces) {
       const Expression o = f.original_expression[m].label(), a = f.anonymised_expression[m].label();
       agree.push_back(o == a ? 1 : 0);
-      kls.push_back(kl(f.original_expression[m], f.anonymised_expression[m]));
+      kls.push_back(expression_kl(f.original_expression[m], f.anonymised_expression[m]));
       share_o[static_cast<int>(o)] += 1.0 / double(faces.size());
       share_a[static_cast<int>(a)] += 1.0 / double(faces.size());
     }
@@ -627,7 +616,7 @@ AuditReport summarize_audit(const AuditState& state) {
   Json auditors = Json::array();
   for (const AuditorInfo& a : s.auditors)
     auditors.push_back({{"name", a.name},
-                        {"distance", distance_name(a.distance)},
+                        {"distance", distance_kind_name(a.distance)},
                         {"threshold", num(a.threshold)},
                         {"threshold_source", a.threshold_source},
                         {"model", a.model}});

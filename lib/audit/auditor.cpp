@@ -11,6 +11,7 @@
 #include "audit/auditor_impl.h"
 #include "detail/box_iou.h"
 #include "detail/check.h"
+#include "detail/landmark_bounds.h"
 #include "ferguard/audit/reversal.h"
 #include "ferguard/face/face_geometry.h"
 #include "ferguard/model/face_analyzer.h"
@@ -68,12 +69,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 float landmark_box_side(const std::vector<Point2f>& p) {
-  float x0 = p[0].x, x1 = p[0].x, y0 = p[0].y, y1 = p[0].y;
-  for (const Point2f& q : p) {
-    x0 = std::min(x0, q.x), x1 = std::max(x1, q.x);
-    y0 = std::min(y0, q.y), y1 = std::max(y1, q.y);
-  }
-  return std::max(x1 - x0, y1 - y0);
+  const detail::LandmarkBounds b = detail::landmark_bounds(p);
+  return std::max(b.x1 - b.x0, b.y1 - b.y0);
 }
 
 PixelRect clip(const PixelRect& r, int w, int h) {

@@ -1,13 +1,34 @@
 #pragma once
-// Embedding distances and ranks shared by the run summary (leakage.cpp) and the protocol summary (protocols.cpp), so
-// that both rank faces exactly as the auditor compares them.
+// Embedding distances and ranks shared by the run summary (leakage.cpp), the protocol summary (protocols.cpp) and the
+// audit's summary (audit_summary.cpp), so that all of them rank faces exactly as the auditor compares them; and the
+// expression divergence they all report.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
 
+#include "ferguard/face/face_types.h"
 #include "ferguard/model/recognizer.h"
 
 namespace ferguard::detail {
+
+/// "euclidean" or "cosine", as the reports write a distance kind.
+inline const char* distance_kind_name(DistanceKind kind) {
+  return kind == DistanceKind::euclidean ? "euclidean" : "cosine";
+}
+
+/// KL(p || q) in nats over the 7 expressions, each probability floored at 1e-7 so that a zero does not make it
+/// infinite.
+inline double expression_kl(const ExpressionScores& p, const ExpressionScores& q) {
+  constexpr double kProbabilityFloor = 1e-7;
+  double kl = 0.0;
+  for (int k = 0; k < kNumExpressions; ++k) {
+    const double a = std::max<double>(p.probs[k], kProbabilityFloor);
+    const double b = std::max<double>(q.probs[k], kProbabilityFloor);
+    kl += a * std::log(a / b);
+  }
+  return kl;
+}
 
 /// The same arithmetic as Recognizer::distance (double accumulation). `a` and `b` must have the same length.
 inline double embedding_distance(const std::vector<float>& a, const std::vector<float>& b, DistanceKind kind) {

@@ -16,7 +16,6 @@ float face_leakage(float distance, float threshold) {
 
 namespace {
 
-constexpr double kProbabilityFloor = 1e-7;
 constexpr int kBootstrap = 1000;
 
 // Fraction of probes whose own gallery entry is strictly nearer than every other entry. A tie is a miss: the
@@ -31,15 +30,6 @@ double rank1_rate(const std::vector<const std::vector<float>*>& probes,
   return static_cast<double>(hits) / static_cast<double>(n);
 }
 
-double kl_divergence(const ExpressionScores& p, const ExpressionScores& q) {
-  double kl = 0.0;
-  for (int k = 0; k < kNumExpressions; ++k) {
-    const double a = std::max<double>(p.probs[k], kProbabilityFloor);
-    const double b = std::max<double>(q.probs[k], kProbabilityFloor);
-    kl += a * std::log(a / b);
-  }
-  return kl;
-}
 
 // Every privatized face must carry the reference face's auditors, in order, with one distance kind, one threshold
 // and one embedding length per auditor.
@@ -142,7 +132,7 @@ RunSummary summarize(const std::vector<FaceRecord>& faces) {
   for (std::size_t i : rated) {
     const FaceRecord& f = faces[i];
     agree += f.original_expression.label() == f.private_expression.label() ? 1 : 0;
-    kl += kl_divergence(f.original_expression, f.private_expression);
+    kl += detail::expression_kl(f.original_expression, f.private_expression);
     if (f.has_second) {
       ++second_faces;
       second_agree += f.second_original.label() == f.second_private.label() ? 1 : 0;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "audit/distance.h"
 #include "detail/atomic_file.h"
 #include "detail/check.h"
 #include "detail/temp_files.h"
@@ -27,8 +28,6 @@ double num(float v) {
   if (!std::isfinite(v)) return static_cast<double>(v);  // written as null by nlohmann
   return std::stod(fmt::format("{}", v));
 }
-
-const char* distance_name(DistanceKind kind) { return kind == DistanceKind::euclidean ? "euclidean" : "cosine"; }
 
 Json expression_json(const ExpressionScores& s) {
   Json probs = Json::object();
@@ -69,7 +68,7 @@ Json face_json(const FaceResult& f, bool embeddings) {
   for (const AuditResult& a : f.audits) {
     Json x;
     x["auditor"] = a.auditor;
-    x["distance_kind"] = distance_name(a.distance_kind);
+    x["distance_kind"] = detail::distance_kind_name(a.distance_kind);
     x["distance"] = num(a.distance);
     x["threshold"] = num(a.threshold);
     x["match"] = a.match;

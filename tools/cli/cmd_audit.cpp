@@ -20,6 +20,7 @@
 #include "audit/audit_html.h"
 #include "commands.h"
 #include "detail/atomic_file.h"
+#include "detail/box_iou.h"
 #include "detail/csv.h"
 #include "detail/error_text.h"
 #include "ferguard/audit/auditor.h"
@@ -302,12 +303,7 @@ int audit_video(Auditor& auditor, const FaceAnalyzer& analyzer, const PairPaths&
       int best = -1;
       float best_iou = 0.3f;
       for (std::size_t j = 0; t > 0 && j < frames[t - 1].faces.size(); ++j) {
-        const FaceBox& b = frames[t - 1].faces[j].box;
-        const float x0 = std::max(f.box.x, b.x), y0 = std::max(f.box.y, b.y);
-        const float x1 = std::min(f.box.x + f.box.width, b.x + b.width);
-        const float y1 = std::min(f.box.y + f.box.height, b.y + b.height);
-        const float inter = std::max(0.0f, x1 - x0) * std::max(0.0f, y1 - y0);
-        const float iou = inter / (f.box.width * f.box.height + b.width * b.height - inter);
+        const float iou = detail::box_iou(f.box, frames[t - 1].faces[j].box);
         if (!claimed[j] && iou >= best_iou) best_iou = iou, best = static_cast<int>(j);
       }
       int id;
