@@ -86,24 +86,42 @@ float calibrate(const std::vector<AuditedFace>& faces, std::size_t k, std::size_
 
 // ---- same-photo ---------------------------------------------------------------------------------------------
 
+// Every face's rank among the same-photo gallery, [auditor][protocol slot][crop variant][face]: computed once for
+// the same-photo rows (mean ranks, CMC) and the per-face rows.
+using RankTable = std::vector<std::vector<std::vector<std::vector<std::size_t>>>>;
+
+RankTable same_photo_ranks(const AuditState& s, const std::vector<AuditedFace>& faces) {
+  const std::size_t nq = s.options.protocol.protocols.size(), nv = crop_variants().size();
+  RankTable ranks(s.auditors.size(), std::vector<std::vector<std::vector<std::size_t>>>(
+                                         nq, std::vector<std::vector<std::size_t>>(nv, std::vector<std::size_t>(faces.size()))));
+  for (std::size_t k = 0; k < s.auditors.size() && !faces.empty(); ++k) {
+    const DistanceKind kind = faces.front().protocol.auditors[k].distance_kind;
+    for (std::size_t q = 0; q < nq; ++q)
+      for (std::size_t v = 0; v < nv; ++v) {
+        std::vector<const Emb*> gallery;
+        for (const AuditedFace& f : faces) gallery.push_back(&entry(f, k, q, v).gallery);
+        for (std::size_t i = 0; i < faces.size(); ++i)
+          ranks[k][q][v][i] = full_rank(entry(faces[i], k, q, v).probe, gallery, i, kind);
+      }
+  }
+  return ranks;
+}
+
 Json same_photo_json(const AuditState& s, const std::vector<AuditedFace>& faces, const ProtocolSummary& summary,
-                     Json& headline) {
+                     const RankTable& ranks_of, Json& headline) {
   Json rows = Json::array();
   const std::size_t nq = s.options.protocol.protocols.size();
   const std::size_t nv = crop_variants().size();
   for (std::size_t r = 0; r < summary.results.size(); ++r) {
     const ProtocolAuditorSummary& ps = summary.results[r];
     const std::size_t k = r / nq, q = r % nq;
-    const DistanceKind kind = faces.front().protocol.auditors[k].distance_kind;
     Json variants = Json::array();
     std::vector<double> cmc(std::min<std::size_t>(kCmcDepth, faces.size()), 0.0);
     double mean_rank_own = 0.0;
     for (std::size_t v = 0; v < nv; ++v) {
-      std::vector<const Emb*> gallery;
-      for (const AuditedFace& f : faces) gallery.push_back(&entry(f, k, q, v).gallery);
       double ranks = 0.0;
       for (std::size_t i = 0; i < faces.size(); ++i) {
-        const std::size_t rank = full_rank(entry(faces[i], k, q, v).probe, gallery, i, kind);
+        const std::size_t rank = ranks_of[k][q][v][i];
         ranks += double(rank);
         if (v == 0)
           for (std::size_t c = rank - 1; c < cmc.size(); ++c) cmc[c] += 1.0;
@@ -519,40 +537,6 @@ Json utility_json(const AuditState& s, const std::vector<AuditedFace>& faces) {
 
 // ---- faces ----------------------------------------------------------------------------------------------------
 
-struct FaceRanks {
-  // [face][auditor]: rank at the own crop per protocol slot, worst (smallest) rank over the face protocol's variants,
-  // the own-crop face-protocol distance.
-  std::vector<std::vector<std::vector<std::size_t>>> rank;
-  std::vector<std::vector<std::size_t>> worst_face;
-  std::vector<std::vector<double>> distance;
-};
-
-FaceRanks face_ranks(const AuditState& s, const std::vector<AuditedFace>& faces) {
-  FaceRanks r;
-  const std::size_t nq = s.options.protocol.protocols.size(), nv = crop_variants().size(), na = s.auditors.size();
-  const std::size_t qf = protocol_slot(s, AuditProtocol::face);
-  r.rank.assign(faces.size(), std::vector<std::vector<std::size_t>>(na, std::vector<std::size_t>(nq, 0)));
-  r.worst_face.assign(faces.size(), std::vector<std::size_t>(na, 0));
-  r.distance.assign(faces.size(), std::vector<double>(na, NAN));
-  for (std::size_t k = 0; k < na; ++k) {
-    const DistanceKind kind = faces.front().protocol.auditors[k].distance_kind;
-    for (std::size_t q = 0; q < nq; ++q)
-      for (std::size_t v = 0; v < nv; ++v) {
-        if (v > 0 && q != qf) continue;
-        std::vector<const Emb*> gallery;
-        for (const AuditedFace& f : faces) gallery.push_back(&entry(f, k, q, v).gallery);
-        for (std::size_t i = 0; i < faces.size(); ++i) {
-          const std::size_t rank = full_rank(entry(faces[i], k, q, v).probe, gallery, i, kind);
-          if (v == 0) r.rank[i][k][q] = rank;
-          if (q == qf) r.worst_face[i][k] = v == 0 ? rank : std::min(r.worst_face[i][k], rank);
-          if (q == (qf < nq ? qf : 0) && v == 0)
-            r.distance[i][k] = embedding_distance(entry(faces[i], k, q, 0).probe, *gallery[i], kind);
-        }
-      }
-  }
-  return r;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -629,6 +613,7 @@ AuditReport summarize_audit(const AuditState& state) {
     extra += f.extra ? 1 : 0;
   }
   j["inputs"]["extra_faces"] = extra;
+  const RankTable same_ranks = same_photo_ranks(s, same);
   if (faces.empty()) {
     warnings.push_back("no face was found on the originals: nothing to audit");
     j["summary"] = Json::array();
@@ -647,7 +632,7 @@ AuditReport summarize_audit(const AuditState& state) {
     for (const AuditedFace& f : same) audits.push_back(f.protocol);
     const ProtocolSummary summary = summarize_protocols(audits, s.options.protocol);
     Json headline = Json::array();
-    j["same_photo"] = same_photo_json(s, same, summary, headline);
+    j["same_photo"] = same_photo_json(s, same, summary, same_ranks, headline);
     j["summary"] = std::move(headline);
     // summary goes before same_photo in the file
     Json reordered;
@@ -677,7 +662,6 @@ AuditReport summarize_audit(const AuditState& state) {
     csv += fmt::format(",{0}_original,{0}_anonymised,{0}_agree", m);
   csv += ",male_original,male_anonymised,age_original,age_anonymised\n";
   if (!faces.empty()) {
-    const FaceRanks ranks = same.empty() ? FaceRanks{} : face_ranks(s, same);
     std::size_t next_same = 0;
     for (std::size_t i = 0; i < faces.size(); ++i) {
       const AuditedFace& f = faces[i];
@@ -708,24 +692,29 @@ AuditReport summarize_audit(const AuditState& state) {
         std::string rank_csv;
         for (AuditProtocol p : {AuditProtocol::face, AuditProtocol::photo, AuditProtocol::context_floor}) {
           const std::size_t q = protocol_slot(s, p);
-          if (q < nq) rank[to_string(p)] = ranked ? Json(ranks.rank[r][k][q]) : Json(nullptr);
-          rank_csv += q < nq && ranked ? fmt::format(",{}", ranks.rank[r][k][q]) : std::string(",");
+          if (q < nq) rank[to_string(p)] = ranked ? Json(same_ranks[k][q][0][r]) : Json(nullptr);
+          rank_csv += q < nq && ranked ? fmt::format(",{}", same_ranks[k][q][0][r]) : std::string(",");
         }
-        const std::size_t qd = protocol_slot(s, AuditProtocol::face) < nq ? protocol_slot(s, AuditProtocol::face) : 0;
-        const double d = ranked ? ranks.distance[r][k]
-                                : embedding_distance(entry(f, k, qd, 0).probe, entry(f, k, qd, 0).gallery,
-                                                     s.auditors[k].distance);
+        const std::size_t qf = protocol_slot(s, AuditProtocol::face);
+        const bool has_face = qf < nq;
+        const std::size_t qd = has_face ? qf : 0;
+        const double d =
+            embedding_distance(entry(f, k, qd, 0).probe, entry(f, k, qd, 0).gallery, s.auditors[k].distance);
+        std::size_t worst_face = 0;  // the best rank over the face protocol's crop variants
+        if (has_face && ranked) {
+          worst_face = same_ranks[k][qf][0][r];
+          for (const auto& variant : same_ranks[k][qf]) worst_face = std::min(worst_face, variant[r]);
+        }
         const bool verified = std::isfinite(d) && d <= s.auditors[k].threshold;
-        const bool has_face = protocol_slot(s, AuditProtocol::face) < nq;
         per_auditor.push_back({{"auditor", s.auditors[k].name},
                                {"distance", num(d)},
                                {"verified", verified},
                                {"rank", std::move(rank)},
-                               {"worst_rank_face", has_face && ranked ? Json(ranks.worst_face[r][k]) : Json(nullptr)}});
+                               {"worst_rank_face", has_face && ranked ? Json(worst_face) : Json(nullptr)}});
         csv += fmt::format("{},{},{},{},{},{},{}{},{},{},{},{}{}{}\n", csv_field(f.image), f.index,
                            csv_field(f.identity), csv_field(s.auditors[k].name), fmt_num(d),
                            fmt_num(s.auditors[k].threshold), verified ? 1 : 0, rank_csv,
-                           has_face && ranked ? fmt::format("{}", ranks.worst_face[r][k]) : std::string(),
+                           has_face && ranked ? fmt::format("{}", worst_face) : std::string(),
                            f.redetected ? 1 : 0,
                            fmt_num(f.redetection_iou), fmt_num(f.landmark_error), expr_csv, attrs_csv);
       }
