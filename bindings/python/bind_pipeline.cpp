@@ -257,7 +257,8 @@ Args:
     canvas: side of the aligned working canvas, pixels; None = the preset's (160 default, 112 fast).
     preset: None or "default", or "fast" (sets steps, compensation_steps and canvas only).
     seed: random seed; the same options give the same bytes out.
-    threads: LibTorch threads for this pipeline (0 = one per core).
+    threads: threads per call (0 = one per core): the detector runs on all of them, the faces of an image are
+        privatized and audited in parallel, one face per thread.
     embeddings: expose each auditor's embeddings in the results (they identify the person).
     models: face-api weights folder; None = $FERGUARD_MODELS, else the installed share/ferguard (or the build
         tree's assets).

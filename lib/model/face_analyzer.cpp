@@ -9,6 +9,8 @@ namespace ferguard {
 void FaceAnalyzerOptions::validate() const {
   detector.validate();
   net_options().validate();
+  FERGUARD_CHECK(detector_threads >= -1, "FaceAnalyzerOptions.detector_threads: expected -1 (= threads) or >= 0, got {}",
+                 detector_threads);
 }
 
 FaceNetOptions FaceAnalyzerOptions::net_options() const {
@@ -29,7 +31,13 @@ struct FaceAnalyzer::Impl {
 
   explicit Impl(FaceAnalyzerOptions o)
       : options((o.validate(), std::move(o))),
-        detector(options.net_options(), options.detector),
+        detector(
+            [&] {
+              FaceNetOptions n = options.net_options();
+              if (options.detector_threads >= 0) n.threads = options.detector_threads;
+              return n;
+            }(),
+            options.detector),
         landmarks(options.net_options()),
         expression(options.net_options()),
         recognition(options.net_options()) {}
@@ -78,6 +86,13 @@ std::vector<Face> FaceAnalyzer::detect(const Image& image) const {
   for (Face& f : faces)
     if (!f.landmarks.empty()) kept.push_back(std::move(f));
   return kept;
+}
+
+std::vector<Face> FaceAnalyzer::locate(const Image& image, const std::vector<Face>& faces) const {
+  FERGUARD_CHECK(!image.empty() && image.channels() == 3, "face analyzer: expected an HxWx3 RGB image, got {}x{}x{}",
+                 image.height(), image.width(), image.channels());
+  if (faces.empty()) return {};
+  return impl_->landmarks.locate(image, faces);
 }
 
 std::vector<ExpressionScores> FaceAnalyzer::expressions(const Image& image, const std::vector<Face>& faces) const {

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "detail/check.h"
+#include "detail/parallel.h"
 #include "ferguard/audit/naturalness.h"
 #include "ferguard/privacy/template_bank.h"
 #include "model/differentiable.h"
@@ -116,12 +117,14 @@ FaceRecord FaceResult::record() const {
 
 Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
   options.validate();
+  // Per-face nets on one thread each; the threads go to the detector and to the faces (PipelineOptions::threads).
   ModelOptions mo = options.models;
-  mo.threads = options.threads;
+  mo.threads = 1;
   FaceAnalyzerOptions fa;
   fa.models_dir = mo.faceapi_dir;
   fa.detector = options.detector;
-  fa.threads = options.threads;
+  fa.threads = 1;
+  fa.detector_threads = options.threads;
   fa.device = mo.device;
   analyzer = std::make_unique<FaceAnalyzer>(fa);
   for (const std::string& a : options.active_auditors()) auditors.push_back(make_recognizer(a, mo));
@@ -133,7 +136,7 @@ Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
   ms.split.cutoff = options.cutoff;
   ms.split.threads = 1;
   ms.split.plan_effort = PlanEffort::estimate;  // plans do not depend on timing, so output bytes do not either
-  ms.threads = options.threads;
+  ms.threads = 1;
   ms.expression_model = options.expression_model;
   ms.controllers = options.active_controllers();
   ms.budget_scale = options.budget_scale;
@@ -198,24 +201,33 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
   // Privacy fails closed: a face is published only if the method changed it by at least this much (mean absolute
   // change inside the face, grey levels), a floor that grows with the strengths.
   const float floor = kMinChangePerStrength * strengths.max();
-  auto mask = [&](FaceResult& fr, std::string reason, const std::chrono::steady_clock::time_point& t0) {
+  // `spent`: seconds already spent on the face.
+  auto mask = [&](FaceResult& fr, std::string reason, double spent) {
     fr.status = FaceStatus::masked;
     fr.reason = std::move(reason);
     fr.published_landmarks.clear();
     detail::mask_face(result.private_image, fr.face.box);
-    fr.seconds = seconds_since(t0);
+    fr.seconds = spent;
     result.faces.push_back(std::move(fr));
   };
+  // Each face's job first; then the method on every face at once (faces are independent: each reads the original
+  // image only), one face per thread with one LibTorch thread each, which is faster than one face at a time with
+  // several threads on the small nets and canvases involved; then publication, in face order, as one loop would.
+  struct Work {
+    detail::FaceJob job;
+    detail::FaceChange change;
+    std::string masked;   // why the face is masked before the method runs ("" = it runs)
+    bool apply = false;   // the method runs on it
+    double seconds = 0.0;  // time spent on it before publication
+  };
+  std::vector<Work> work(faces.size());
   for (std::size_t i = 0; i < faces.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    FaceResult fr;
-    fr.face = faces[i];
+    Work& w = work[i];
     const float side = detail::landmark_box_side(faces[i].landmarks);
     if (side < float(options.min_face)) {
-      mask(fr,
-           faces[i].landmarks.size() != std::size_t(kNumFaceLandmarks) || side <= 0.0f ? "landmarks failed"
-                                                                                       : fmt_too_small(side),
-           t0);
+      w.masked = faces[i].landmarks.size() != std::size_t(kNumFaceLandmarks) || side <= 0.0f ? "landmarks failed"
+                                                                                            : fmt_too_small(side);
       continue;
     }
     std::vector<FaceBox> boxes = method->canvas_boxes(faces[i].landmarks);
@@ -224,7 +236,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
     // Never enlarge a small face: the change is made at the face's own resolution when it is below the canvas size,
     // so that nothing of it is lost when it is pasted back.
     const PixelRect square = detail::covering_square(boxes);
-    detail::FaceJob job;
+    detail::FaceJob& job = w.job;
     job.photo = photo;
     job.canvas = detail::Canvas{square, std::clamp(square.width, 32, options.canvas)};
     job.x0 = detail::read_canvas(image, job.canvas);
@@ -232,20 +244,43 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
     job.expression = original_scores[i].label();
     job.strengths = strengths;
     job.seed = options.seed;
+    w.apply = strengths.max() > 0.0f && method->changes_faces();  // else unchanged: strength 0, or `none`
+    w.seconds = seconds_since(t0);
+  }
+  std::vector<std::size_t> applied;
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (work[i].apply) applied.push_back(i);
+  const int face_threads = applied.size() > 1 ? detail::resolve_threads(options.threads) : 1;
+  detail::parallel_for(std::int64_t(applied.size()), face_threads, [&](std::int64_t k) {
+    const std::size_t i = applied[std::size_t(k)];
+    Work& w = work[i];
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      w.change = method->apply(w.job, i < states.size() ? states[i] : nullptr);
+    } catch (const std::exception& e) {  // this face's geometry, template or a kernel: mask it, go on with the others
+      w.change.failure = detail::exception_message(e);
+    }
+    w.seconds += seconds_since(t0);
+  });
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto spent = [&] { return work[i].seconds + seconds_since(t0); };
+    FaceResult fr;
+    fr.face = faces[i];
+    if (!work[i].masked.empty()) {
+      mask(fr, work[i].masked, spent());
+      continue;
+    }
+    const detail::FaceJob& job = work[i].job;
     const detail::Canvas& canvas = job.canvas;
 
-    if (strengths.max() <= 0.0f || !method->changes_faces()) {  // unchanged: strength 0, or a method that keeps faces
+    if (!work[i].apply) {
       fr.published_landmarks = faces[i].landmarks;
     } else {
-      detail::FaceChange change;
-      try {
-        change = method->apply(job, i < states.size() ? states[i] : nullptr);
-      } catch (const std::exception& e) {  // this face's geometry, template or a kernel: mask it, go on with the others
-        change.failure = detail::exception_message(e);
-      }
+      detail::FaceChange& change = work[i].change;
       if (change.failure.empty() && change.candidates.empty()) change.failure = "the method returned no face";
       if (!change.failure.empty()) {
-        mask(fr, "could not privatize: " + change.failure, t0);
+        mask(fr, "could not privatize: " + change.failure, spent());
         continue;
       }
       // Only candidates that changed the face by at least the floor may be published.
@@ -258,7 +293,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
         if (changes.back() >= floor) eligible.push_back(c);
       }
       if (eligible.empty()) {
-        mask(fr, fmt::format("changed too little ({:.2f} grey levels, floor {:.2f})", changes.front(), floor), t0);
+        mask(fr, fmt::format("changed too little ({:.2f} grey levels, floor {:.2f})", changes.front(), floor), spent());
         continue;
       }
       auto paste = [&](Image& out, const Tensor4& candidate) {
@@ -306,7 +341,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       fr.template_donors = change.template_donors;
       fr.template_people = change.template_people;
     }
-    fr.seconds = seconds_since(t0);
+    fr.seconds = spent();
     done.push_back(faces[i]);
     slot.push_back(result.faces.size());
     result.faces.push_back(std::move(fr));
@@ -362,9 +397,14 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
       fr.audits.push_back(std::move(ar));
     }
     fr.audited = true;
+  }
+  // The protocol audit (3 protocols x 7 crops x every auditor per face): faces in parallel, as the privatization.
+  detail::parallel_for(std::int64_t(done.size()), detail::resolve_threads(options.threads), [&](std::int64_t k) {
+    const std::size_t j = std::size_t(k);
+    FaceResult& fr = result.faces[slot[j]];
     fr.naturalness = check_naturalness(image, result.private_image, done[j], found);
     fr.protocol = protocol_auditor->audit_face(image, result.private_image, done[j], fr.published_landmarks);
-  }
+  });
   audit_masked(image, result);
   const double audit = seconds_since(t1) / double(done.size());
   for (std::size_t j = 0; j < done.size(); ++j) result.faces[slot[j]].audit_seconds = audit;

@@ -49,7 +49,8 @@ Compensator::~Compensator() = default;
 
 Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f>& original_landmarks,
                               const Tensor4& published, const std::vector<Point2f>& published_landmarks,
-                              const std::vector<float>& limit, float strength, int steps) const {
+                              const std::vector<float>& limit, float strength, int steps,
+                              const Tensor4* start) const {
   const Shape4& s = published.shape();
   FERGUARD_CHECK(original.shape() == s && s.n == 1 && s.c == 3 && s.h == s.w && limit.size() == s.plane(),
                  "compensator: canvases {} and {} with a limit of {}", original.shape().str(), s.str(), limit.size());
@@ -81,6 +82,23 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
   const at::Tensor y = canvas_to_at(published);
   at::Tensor u = at::zeros_like(y), d = at::zeros_like(y);
   Compensation out;
+  // d = P(smooth(m u)), scaled back into the RMS budget over the region (u with it).
+  auto project = [&] {
+    d = im.high(im.smooth(m * u));
+    const float r = d.square().mean().sqrt().item<float>() / std::sqrt(area);
+    if (r > budget) {
+      u = u * (budget / r);
+      d = d * (budget / r);
+    }
+  };
+  if (start && !start->empty() && budget > 0.0f) {
+    FERGUARD_CHECK(start->shape() == s, "compensator: a start state of {} for a canvas of {}", start->shape().str(),
+                   s.str());
+    u = canvas_to_at(*start);
+    project();
+    out.changed = d.abs().max().item<float>() > 0.0f;
+  }
+  const bool warm = out.changed;
   at::Tensor x;
   for (int k = 0;; ++k) {
     x = (y + d).clamp(0.0, 1.0).detach().requires_grad_(true);
@@ -88,7 +106,11 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
     const at::Tensor kl = (p0 * (logp0 - logp)).sum();
     const at::Tensor gap = logp.index({0, top}) - logp.masked_select(others).max();
     out.steps = k;
-    if (k >= steps || budget <= 0.0f || (gap.item<float>() >= im.tuning.top_margin && kl.item<float>() < 0.02f)) break;
+    // From scratch: the top class with a margin and the distribution back (KL). From a start state (a video track's
+    // previous frame): the top class, so that a track whose expression holds keeps its change as it is (no flicker).
+    const bool settled = warm ? gap.item<float>() > 0.0f
+                              : gap.item<float>() >= im.tuning.top_margin && kl.item<float>() < 0.02f;
+    if (k >= steps || budget <= 0.0f || settled) break;
     const at::Tensor objective = kl + im.tuning.top_weight * at::relu(im.tuning.top_margin - gap);
     const at::Tensor grad = torch::autograd::grad({objective}, {x})[0];
     // A normalised step of u along -m * P(g), then u scaled back into the RMS budget over the region.
@@ -96,14 +118,11 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
     const float n = gu.square().mean().sqrt().item<float>() / std::sqrt(area);
     if (!(n > 0.0f)) break;
     u = u - gu * (budget / n);
-    d = im.high(im.smooth(m * u));
-    const float r = d.square().mean().sqrt().item<float>() / std::sqrt(area);
-    if (r > budget) {
-      u = u * (budget / r);
-      d = d * (budget / r);
-    }
+    project();
+    out.changed = true;
   }
   out.canvas = at_to_canvas(x);
+  out.state = at_to_canvas(u);
   return out;
 }
 

@@ -28,6 +28,11 @@ struct CompensatorTuning {
 struct Compensation {
   Tensor4 canvas;  ///< the compensated published canvas, 1x3xSxS in [0, 1]
   int steps = 0;   ///< gradient steps taken (0: the published face already kept its expression)
+  /// The change's state after the run (1x3xSxS, before smoothing, band-limiting and the budget): a video track
+  /// starts its next frame from it.
+  Tensor4 state;
+  /// The canvas differs from the published one (steps were taken, or a non-zero start state was given).
+  bool changed = false;
 };
 
 class Compensator {
@@ -37,10 +42,12 @@ class Compensator {
   ~Compensator();
   /// `original`, `published`: 1x3xSxS canvases; their landmarks (canvas coordinates) place the model's crops;
   /// `limit` (SxS) is where the published face replaces the image (the change stays inside it). At most `steps`
-  /// steps, stopping once the top class agrees with the margin and the KL is below 0.02.
+  /// steps, stopping once the top class agrees with the margin and the KL is below 0.02. `start` (may be null or
+  /// empty): a previous run's Compensation::state, resized to this canvas, to start from (the previous frame of a
+  /// video track: most frames then need no step); the budget holds for it as for any step.
   Compensation run(const Tensor4& original, const std::vector<Point2f>& original_landmarks, const Tensor4& published,
                    const std::vector<Point2f>& published_landmarks, const std::vector<float>& limit, float strength,
-                   int steps) const;
+                   int steps, const Tensor4* start = nullptr) const;
 
  private:
   struct Impl;

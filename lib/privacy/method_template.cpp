@@ -1,6 +1,7 @@
 // The `template` method behind FacePrivatizer: a k-anonymous template (k-Same-Select) rendered on the face's own
 // expression geometry (template_render.h), then the feature compensator (compensator.h).
 #include <filesystem>
+#include <opencv2/imgproc.hpp>
 #include <optional>
 
 #include "detail/check.h"
@@ -21,10 +22,25 @@ constexpr double kMaxFolded = 0.05;
 // The compensator's default: most faces need none; the few whose label flips get up to this many steps.
 constexpr int kCompensationSteps = 4;
 
-// A video track keeps its template: the same k people for every frame of one face.
+// A video track keeps its template (the same k people for every frame of one face) and starts the compensator
+// from its previous frame's change, so that most frames need no gradient step.
 struct TemplateTrack final : MethodTrackState {
   std::optional<FaceTemplate> tpl;
+  Tensor4 compensation;  // the last frame's Compensation::state, at that frame's canvas size
 };
+
+// `t` (1xCxSxS) resampled to side x side, bilinear.
+Tensor4 resized(const Tensor4& t, int side) {
+  const Shape4& s = t.shape();
+  if (s.h == side && s.w == side) return t;
+  Tensor4 out(Shape4{s.n, s.c, side, side});
+  for (int c = 0; c < s.c; ++c) {
+    const cv::Mat src(s.h, s.w, CV_32F, const_cast<float*>(t.vector().data()) + std::size_t(c) * s.plane());
+    cv::Mat dst(side, side, CV_32F, out.vector().data() + std::size_t(c) * std::size_t(side) * side);
+    cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
+  }
+  return out;
+}
 
 TemplateBank load_bank(const std::string& option) {
   const std::string path = resolve_template_bank(option);
@@ -78,9 +94,12 @@ class TemplateMethod final : public FacePrivatizer {
     // is the original's.
     out.candidates.push_back(r.published);
     if (compensator_ && st.compensate > 0.0f) {
+      const Tensor4 start =
+          track && !track->compensation.empty() ? resized(track->compensation, job.x0.shape().w) : Tensor4{};
       Compensation c = compensator_->run(job.x0, job.landmarks, r.published, r.geometry, r.blend, st.compensate,
-                                         compensation_steps_);
-      if (c.steps > 0) out.candidates.push_back(std::move(c.canvas));
+                                         compensation_steps_, &start);
+      if (track) track->compensation = std::move(c.state);
+      if (c.changed) out.candidates.push_back(std::move(c.canvas));
     }
     out.check_label = true;
     out.alpha = std::move(r.blend);

@@ -55,6 +55,7 @@ struct AnalyzeArgs {
   std::string sweep_strengths = "0,0.25,0.5,0.75,1";
   std::vector<std::string> sweep_methods = {"template", "adversarial", "blur", "pixelate", "frequency", "mask"};
   int max_frames = 0;
+  int detect_every = VideoOptions{}.detect_every;
   int expect_faces = 0;
   bool quiet = false;
   bool no_timing = false;
@@ -165,6 +166,8 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
   detail::check_threads(a.threads, "--threads");
   if (a.seed < 0) throw InvalidArgument(fmt::format("--seed: expected >= 0, got {}", a.seed));
   if (a.max_frames < 0) throw InvalidArgument(fmt::format("--max-frames: expected >= 0, got {}", a.max_frames));
+  if (a.detect_every < 1 || a.detect_every > 1000)
+    throw InvalidArgument(fmt::format("--detect-every: expected 1..1000, got {}", a.detect_every));
   if (a.expect_faces < 0 || a.expect_faces > 1000)
     throw InvalidArgument(fmt::format("--expect-faces: expected 0..1000, got {}", a.expect_faces));
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -295,7 +298,9 @@ void analyze_video(const AnalyzeArgs& a, const Pipeline& pipeline, const Pipelin
   VideoWriter annotated_video(out_file(a, in.stem + ".annotated.mp4"), reader.width(), reader.height(), fps);
   VideoReportWriter report(out_file(a, in.stem + ".json"), info,
                            {fs::path(in.path).filename().string(), reader.width(), reader.height(), fps, a.embeddings});
-  VideoAnalyzer analyzer(pipeline);
+  VideoOptions vo;
+  vo.detect_every = a.detect_every;
+  VideoAnalyzer analyzer(pipeline, vo);
   TrackRecords tracks;
   const int total = a.max_frames > 0 && (reader.frame_count() < 0 || reader.frame_count() > a.max_frames)
                         ? a.max_frames
@@ -545,6 +550,10 @@ void add_analyze_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--sweep-methods", a->sweep_methods, "Methods for --sweep")->delimiter(',')->capture_default_str();
   cmd->add_option("--max-frames", a->max_frames, "At most this many frames per video (0 = all)")->capture_default_str();
+  cmd->add_option("--detect-every", a->detect_every,
+                  "Videos: run the face detector every N-th frame and follow faces in between (1 = every frame; a "
+                  "face entering the picture is found up to N-1 frames late)")
+      ->capture_default_str();
   cmd->add_option("--expect-faces", a->expect_faces,
                   "Fail closed on detector misses: an image (or video frame) with fewer faces found is published as "
                   "flat grey and reported as an error (0 = off)")

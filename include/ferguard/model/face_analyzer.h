@@ -17,6 +17,9 @@ struct FaceAnalyzerOptions {
   FaceDetectorOptions detector;
   /// LibTorch intra-op threads during a call (0 = one per core).
   int threads = 0;
+  /// The detector's intra-op threads, when it should differ from `threads` (-1 = `threads`): the detector's large
+  /// convolutions gain from threads where the per-face nets' small ones lose.
+  int detector_threads = -1;
   /// LibTorch device string: "cpu", "cuda", "cuda:1", ...
   std::string device = "cpu";
   /// Images or faces per forward pass.
@@ -45,6 +48,10 @@ class FaceAnalyzer {
   std::vector<Face> detect(const Image& image) const;
   /// The same for several images (detector and landmark net batched across them).
   std::vector<std::vector<Face>> detect(const std::vector<Image>& images) const;
+  /// 68 landmarks for faces whose boxes are already known (a tracker's, or an earlier detection's), without running
+  /// the detector: face-api's landmark step on each box. Returns `faces` in the same order with landmarks filled in;
+  /// a face whose box lies outside the image gets none. Throws InvalidArgument unless the image is non-empty RGB.
+  std::vector<Face> locate(const Image& image, const std::vector<Face>& faces) const;
 
   /// Expression probabilities per face, from face-api's crop (landmark min-bbox + 20 %). A face whose crop is
   /// empty gets all-zero probabilities. Throws InvalidArgument when a face does not have 68 landmarks.

@@ -64,7 +64,9 @@ struct PipelineOptions {
   /// Faces whose landmark box is smaller than this (pixels) are masked, not privatized (fail closed).
   int min_face = 24;
   std::uint64_t seed = 0;
-  /// LibTorch intra-op threads (0 = one per core).
+  /// Threads per call (0 = one per core). The detector's convolutions run on all of them; the faces of an image are
+  /// privatized in parallel, one face per thread, and every per-face net runs on one thread (small nets lose more to
+  /// the threads' synchronisation than they gain; docs/speed.md).
   int threads = 1;
   ModelOptions models;
   FaceDetectorOptions detector;
@@ -158,16 +160,34 @@ class Pipeline {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Frames of one video: faces are tracked across frames by box IoU, so each track keeps its method's state (the
-/// template method keeps one template per track; the adversarial method starts from the track's previous change).
-/// Memory stays flat: only the last frame's tracks are kept.
+/// How a VideoAnalyzer finds and follows faces.
+struct VideoOptions {
+  /// A detected face continues a track when its box overlaps the track's box by more than this, in (0, 1).
+  float iou = 0.3f;
+  /// The face detector runs on every Nth frame (1 = every frame), and on any frame where no face is tracked or a
+  /// track is lost. In between, each face's box follows its landmarks by optical flow and face-api's landmark net
+  /// places the 68 landmarks in it: a fraction of a detection's cost. A face that enters the picture while others
+  /// are tracked is found at the next detection, up to N-1 frames later (docs/limits.md); set 1 where that matters.
+  /// A tracked face the detector misses once is followed on (one missed detection), so a detector's flicker does not
+  /// publish it. In [1, 1000].
+  int detect_every = 5;
+
+  /// Throws InvalidArgument naming the field when a value is out of range.
+  void validate() const;
+};
+
+/// Frames of one video: faces are detected every VideoOptions::detect_every frames and followed in between, and
+/// matched to tracks by box IoU, so each track keeps its method's state (the template method keeps one template
+/// per track; the adversarial method starts from the track's previous change). Memory stays flat: only the last
+/// frame's tracks (and its grey image, for the optical flow) are kept.
 /// Thread safety: not shareable; next() changes the tracks, so one thread at a time. Several VideoAnalyzers (one per
 /// video) may share one Pipeline and run on different threads at once.
 class VideoAnalyzer {
  public:
-  /// `pipeline` must outlive this object. iou: a face continues a track when its box overlaps the track's last box
-  /// by more than this, in (0, 1).
-  explicit VideoAnalyzer(const Pipeline& pipeline, float iou = 0.3f);
+  /// `pipeline` must outlive this object. Throws InvalidArgument for invalid options.
+  explicit VideoAnalyzer(const Pipeline& pipeline, VideoOptions options = {});
+  /// The same with VideoOptions::iou = `iou`.
+  VideoAnalyzer(const Pipeline& pipeline, float iou);
   ~VideoAnalyzer();
   /// The next frame; FaceResult::track is set.
   AnalysisResult next(const Image& frame);

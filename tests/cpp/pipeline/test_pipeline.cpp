@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "ferguard/error.h"
+#include "ferguard/face/face_geometry.h"
 #include "ferguard/frequency/frequency_splitter.h"
 #include "ferguard/io/image_io.h"
 #include "ferguard/model/face_analyzer.h"
@@ -290,15 +292,46 @@ TEST(VideoAnalyzer, TemplateTrackKeepsItsTemplateAndAStillClipDoesNotFlicker) {
   o.audit = false;
   o.compensation_steps = 1;
   const Pipeline p(o);
-  VideoAnalyzer v(p);
+  VideoOptions vo;
+  vo.detect_every = 3;
+  VideoAnalyzer v(p, vo);
   const AnalysisResult f0 = v.next(sample());
-  const AnalysisResult f1 = v.next(sample());
   ASSERT_EQ(f0.faces.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(f1.faces[i].template_donors, f0.faces[i].template_donors);
-    EXPECT_EQ(f1.faces[i].template_people, f0.faces[i].template_people);
+  // Followed frames and a detection frame (the third): the same template, landmarks and bytes (flicker 0), the
+  // compensator starting from the track's previous change.
+  for (int k = 1; k <= 3; ++k) {
+    const AnalysisResult f = v.next(sample());
+    ASSERT_EQ(f.faces.size(), 3u) << "frame " << k;
+    for (std::size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(f.faces[i].track, f0.faces[i].track);
+      EXPECT_EQ(f.faces[i].template_donors, f0.faces[i].template_donors);
+      EXPECT_EQ(f.faces[i].template_people, f0.faces[i].template_people);
+      const auto& l = f.faces[i].face.landmarks;
+      const auto& l0 = f0.faces[i].face.landmarks;
+      ASSERT_EQ(l.size(), l0.size());
+      for (std::size_t q = 0; q < l.size(); ++q)
+        EXPECT_TRUE(l[q].x == l0[q].x && l[q].y == l0[q].y) << "frame " << k << ", face " << i << ", point " << q;
+    }
+    EXPECT_EQ(f.private_image.pixels(), f0.private_image.pixels()) << "frame " << k;
   }
-  EXPECT_EQ(f1.private_image.pixels(), f0.private_image.pixels());  // flicker 0 on a still clip
+}
+
+TEST(Pipeline, FacesInParallelGiveTheBytesOfOneFaceAtATime) {
+  REQUIRE_MODELS();
+  if (!bank_present()) GTEST_SKIP() << "template bank absent: make builds it";
+  PipelineOptions o;
+  o.audit = false;
+  o.threads = 1;
+  const AnalysisResult one = Pipeline(o).analyze(sample());
+  o.threads = 2;
+  const AnalysisResult two = Pipeline(o).analyze(sample());
+  ASSERT_EQ(one.faces.size(), 3u);
+  EXPECT_EQ(two.private_image.pixels(), one.private_image.pixels());
+  ASSERT_EQ(two.faces.size(), one.faces.size());
+  for (std::size_t i = 0; i < one.faces.size(); ++i) {
+    EXPECT_EQ(two.faces[i].status, one.faces[i].status);
+    EXPECT_EQ(two.faces[i].expression.probs, one.faces[i].expression.probs);
+  }
 }
 
 // The privatizer on one real face's canvas.
@@ -452,6 +485,71 @@ TEST(VideoAnalyzer, TracksFacesAcrossFramesAndForgetsLostOnes) {
   const AnalysisResult f3 = v.next(sample());
   for (const auto& f : f3.faces) EXPECT_GE(f.track, 3);
   EXPECT_THROW(VideoAnalyzer(p, 1.5f), InvalidArgument);
+  VideoOptions bad;
+  bad.detect_every = 0;
+  EXPECT_THROW(VideoAnalyzer(p, bad), InvalidArgument);
+}
+
+// A slow pan: sample1 cropped to a window that moves 3 pixels a frame.
+Image pan_frame(int i) {
+  const Image& in = sample();
+  const int w = in.width() - 60, h = in.height() - 20;
+  Image out(h, w, 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c) out.at(y, x, c) = in.at(y + 10, x + 3 * i, c);
+  return out;
+}
+
+TEST(VideoAnalyzer, FollowsFacesBetweenDetectionsAsCloseAsDetectingEveryFrame) {
+  REQUIRE_MODELS();
+  PipelineOptions o = quick(PrivacyMethod::blur);
+  o.audit = false;
+  const Pipeline p(o);
+  VideoOptions every, followed;
+  every.detect_every = 1;
+  followed.detect_every = 5;
+  VideoAnalyzer a(p, every), b(p, followed);
+  // The truth is known: frame i is frame 0 moved 3i pixels left, so frame 0's landmarks moved with it.
+  std::map<int, std::vector<Point2f>> first;
+  std::map<int, std::pair<int, std::vector<Point2f>>> anchor;  // per track: the last detection frame and landmarks
+  double detected_error = 0.0, followed_error = 0.0;
+  int compared = 0;
+  auto error = [](const std::vector<Point2f>& l, const std::vector<Point2f>& truth, int shift) {
+    double d = 0.0;
+    for (std::size_t k = 0; k < l.size(); ++k) d += std::hypot(l[k].x - (truth[k].x - shift), l[k].y - truth[k].y);
+    return d / double(l.size()) / inter_ocular(truth);
+  };
+  for (int i = 0; i < 8; ++i) {
+    const Image frame = pan_frame(i);
+    const AnalysisResult ra = a.next(frame), rb = b.next(frame);
+    ASSERT_EQ(rb.faces.size(), ra.faces.size()) << "frame " << i;
+    for (const FaceResult& fa : ra.faces) {
+      // The same track ids: the tracks began together on frame 0 and every face continued its own.
+      const FaceResult* fb = nullptr;
+      for (const FaceResult& x : rb.faces)
+        if (x.track == fa.track) fb = &x;
+      ASSERT_NE(fb, nullptr) << "frame " << i << ": track " << fa.track << " was not followed";
+      EXPECT_EQ(fb->status, FaceStatus::privatized);
+      if (i % followed.detect_every == 0) anchor[fa.track] = {i, fb->face.landmarks};
+      if (i == 0) {
+        first[fa.track] = fa.face.landmarks;
+        continue;
+      }
+      const double ed = error(fa.face.landmarks, first.at(fa.track), 3 * i);
+      const double ef = error(fb->face.landmarks, first.at(fa.track), 3 * i);
+      // Between detections a face does not drift: within 2 % of the inter-ocular distance (mean over its landmarks)
+      // of where the last detection's landmarks moved with the picture.
+      const auto& [at, seen] = anchor.at(fa.track);
+      EXPECT_LT(error(fb->face.landmarks, seen, 3 * (i - at)), 0.02) << "frame " << i << ", track " << fa.track;
+      detected_error += ed;
+      followed_error += ef;
+      ++compared;
+    }
+  }
+  ASSERT_GT(compared, 0);
+  // Over the clip, following is no further from the truth than detecting every frame.
+  EXPECT_LE(followed_error, detected_error) << "over " << compared << " faces";
 }
 
 }  // namespace
