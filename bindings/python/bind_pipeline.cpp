@@ -187,7 +187,8 @@ void bind_pipeline(py::module_& m) {
                          "its identity leakage with independent auditors.")
       .def(py::init([](const std::string& method, float strength_shape, float strength_low, float strength_high,
                        float compensate,
-                       float budget_scale, const py::object& controllers, const py::object& auditors, const std::string& expression_model,
+                       float budget_scale, const py::object& controllers, const py::object& template_controllers,
+                       const py::object& auditors, const std::string& expression_model,
                        const std::string& second_expression_model, const py::object& steps,
                        const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
@@ -202,6 +203,7 @@ void bind_pipeline(py::module_& m) {
              o.compensate = compensate;
              o.budget_scale = budget_scale;
              o.controllers = string_list(controllers, "controllers");
+             o.template_controllers = string_list(template_controllers, "template_controllers");
              o.auditors = string_list(auditors, "auditors");
              o.expression_model = expression_model;
              o.second_expression_model = second_expression_model;
@@ -227,7 +229,9 @@ void bind_pipeline(py::module_& m) {
            py::arg("strength_high") = PipelineOptions{}.strength_high,
            py::arg("compensate") = PipelineOptions{}.compensate,
            py::arg("budget_scale") = PipelineOptions{}.budget_scale,
-           py::arg("controllers") = PipelineOptions{}.controllers, py::arg("auditors") = PipelineOptions{}.auditors,
+           py::arg("controllers") = PipelineOptions{}.controllers,
+           py::arg("template_controllers") = PipelineOptions{}.template_controllers,
+           py::arg("auditors") = PipelineOptions{}.auditors,
            py::arg("expression_model") = PipelineOptions{}.expression_model,
            py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,
            py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
@@ -248,6 +252,8 @@ Args:
     budget_scale: adversarial method: multiplies both enhancers' budgets (RMS change per face pixel at strength
         1: 0.12 low band, 0.04 high band), in (0, 10].
     controllers: adversarial method: recognisers that steer it ("faceapi", "faceres", "mobileface").
+    template_controllers: template method: recognisers that refine the rendered face (an adversarial step on top;
+        [] = none, the default).
     auditors: recognisers that measure leakage; [] = every recogniser the method does not steer with. An auditor
         may not be a controller (ValueError).
     expression_model: ferguard's expression model ("faceapi" or "emotion"): the prediction.

@@ -54,6 +54,7 @@ void PipelineOptions::validate() const {
   FERGUARD_CHECK(strength_shape >= 0.0f && strength_shape <= 1.0f,
                  "PipelineOptions.strength_shape: expected a value in [0, 1], got {}", strength_shape);
   check_names(controllers, recognizer_names(), "controllers");
+  check_names(template_controllers, recognizer_names(), "template_controllers");
   check_names(auditors, recognizer_names(), "auditors");
   for (const std::string& a : auditors)
     FERGUARD_CHECK(!contains(active_controllers(), a),
@@ -87,7 +88,9 @@ void PipelineOptions::validate() const {
 }
 
 std::vector<std::string> PipelineOptions::active_controllers() const {
-  return method == PrivacyMethod::adversarial ? controllers : std::vector<std::string>{};
+  if (method == PrivacyMethod::adversarial) return controllers;
+  if (method == PrivacyMethod::face_template) return template_controllers;
+  return {};
 }
 
 std::vector<std::string> PipelineOptions::active_auditors() const {

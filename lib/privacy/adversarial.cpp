@@ -110,6 +110,9 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   ActivationScope scope(im.pool);
 
   const at::Tensor x0 = canvas_to_at(rq.canvas);
+  FERGUARD_CHECK(rq.reference.empty() || rq.reference.shape() == s, "privatizer reference: expected {}, got {}", s.str(),
+                 rq.reference.shape().str());
+  const at::Tensor reference = rq.reference.empty() ? x0 : canvas_to_at(rq.reference);
   const at::Tensor mask = plane_tensor(face_mask(rq.landmarks, side), side);
   const at::Tensor feature_mask = plane_tensor(expression_mask(rq.landmarks, side), side) * mask;
 
@@ -123,8 +126,10 @@ PrivatizeOutcome Privatizer::run(const PrivatizeRequest& rq, PrivatizerState* st
   {
     at::NoGradGuard no_grad;
     for (std::size_t i = 0; i < im.controllers.size(); ++i)
-      e0.push_back(im.controllers[i]->forward(resample_crop(x0 * 255.0, specs[i].box, specs[i], im.controllers[i]->input_size())));
-    logp0 = im.expression->forward(resample_crop(x0 * 255.0, expr_spec.box, expr_spec, im.expression->input_size()));
+      e0.push_back(im.controllers[i]->forward(
+          resample_crop(reference * 255.0, specs[i].box, specs[i], im.controllers[i]->input_size())));
+    logp0 = im.expression->forward(
+        resample_crop(reference * 255.0, expr_spec.box, expr_spec, im.expression->input_size()));
   }
   const at::Tensor p0 = logp0.exp();
   const std::int64_t top = logp0.argmax(1).item<std::int64_t>();

@@ -39,6 +39,10 @@ struct PrivatizeRequest {
   int steps = 8;                 ///< enhancer + compensator steps
   int compensation_steps = 0;    ///< compensator-only steps after them
   std::uint64_t seed = 0;
+  /// The face whose identity the controllers push away from and whose expression the compensator keeps (1x3xSxS,
+  /// same landmarks); empty = `canvas` itself. Set when the canvas is already a changed face (the template method's
+  /// optional refinement) and the distance that matters is the one from the original.
+  Tensor4 reference;
 };
 
 /// What came out.

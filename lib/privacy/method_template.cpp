@@ -1,5 +1,6 @@
 // The `template` method behind FacePrivatizer: a k-anonymous template (k-Same-Select) rendered on the face's own
 // expression geometry (template_render.h), then the feature compensator (compensator.h).
+#include <algorithm>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <optional>
@@ -8,6 +9,7 @@
 #include "ferguard/model/recognizer.h"
 #include "ferguard/privacy/template_bank.h"
 #include "model/differentiable.h"
+#include "privacy/adversarial.h"
 #include "privacy/compensator.h"
 #include "privacy/method.h"
 #include "privacy/template_render.h"
@@ -26,7 +28,8 @@ constexpr int kCompensationSteps = 4;
 // from its previous frame's change, so that most frames need no gradient step.
 struct TemplateTrack final : MethodTrackState {
   std::optional<FaceTemplate> tpl;
-  Tensor4 compensation;  // the last frame's Compensation::state, at that frame's canvas size
+  Tensor4 compensation;     // the last frame's Compensation::state, at that frame's canvas size
+  PrivatizerState refined;  // the optional controllers' refinement (continued when the canvas size holds)
 };
 
 // `t` (1xCxSxS) resampled to side x side, bilinear.
@@ -58,11 +61,21 @@ class TemplateMethod final : public FacePrivatizer {
       : compensation_steps_(s.compensation_steps >= 0 ? s.compensation_steps : kCompensationSteps),
         bank_(load_bank(s.template_bank)),
         renderer_(bank_.reference_shape(), bank_.side(), s.split) {
-    if (compensation_steps_ > 0) {
-      ModelOptions mo = s.models;
-      mo.threads = s.threads;
-      compensator_ = std::make_unique<Compensator>(make_differentiable_expression_model(s.expression_model, mo),
-                                                   s.split, s.threads);
+    ModelOptions mo = s.models;
+    mo.threads = s.threads;
+    std::shared_ptr<const DifferentiableModel> expression;
+    if (compensation_steps_ > 0 || !s.controllers.empty())
+      expression = make_differentiable_expression_model(s.expression_model, mo);
+    if (compensation_steps_ > 0) compensator_ = std::make_unique<Compensator>(expression, s.split, s.threads);
+    if (!s.controllers.empty()) {
+      // The optional refinement: the adversarial enhancers on top of the rendered face, pushed away from the
+      // original's identity under the controllers (off by default: the template removes identity by itself).
+      for (const std::string& c : s.controllers) controllers_.push_back(make_differentiable_recognizer(c, mo));
+      PrivatizerTuning tuning;
+      tuning.budget_low *= s.budget_scale;
+      tuning.budget_high *= s.budget_scale;
+      refiner_ = std::make_unique<Privatizer>(controllers_, expression, s.split, s.threads, tuning);
+      refine_steps_ = s.steps;
     }
   }
   PrivacyMethod method() const override { return PrivacyMethod::face_template; }
@@ -70,7 +83,9 @@ class TemplateMethod final : public FacePrivatizer {
   std::vector<FaceBox> canvas_boxes(const std::vector<Point2f>& landmarks) const override {
     // The forehead and the feathered edge of both outlines.
     const PixelRect r = landmark_square_crop(landmarks, 1.8f);
-    return {FaceBox{float(r.x), float(r.y), float(r.width), float(r.height)}};
+    std::vector<FaceBox> boxes{FaceBox{float(r.x), float(r.y), float(r.width), float(r.height)}};
+    for (const auto& c : controllers_) boxes.push_back(c->crop(landmarks).box);  // the refinement's crops
+    return boxes;
   }
   FaceChange apply(const FaceJob& job, std::unique_ptr<MethodTrackState>* state) const override {
     FaceChange out;
@@ -92,6 +107,27 @@ class TemplateMethod final : public FacePrivatizer {
     // The rendered face first (the most natural); the compensated one when the compensator had something to
     // restore. The pipeline publishes the first whose top class, under ferguard's own model in the published form,
     // is the original's.
+    if (refiner_ && refine_steps_ > 0 && std::max(st.low, st.high) > 0.0f) {
+      // The refined faces first (the pipeline publishes the first whose expression survives), then the plain ones.
+      PrivatizeRequest rq;
+      rq.canvas = r.published;
+      rq.reference = job.x0;
+      rq.landmarks = job.landmarks;
+      rq.strength_low = st.low;
+      rq.strength_high = st.high;
+      rq.compensate = st.compensate;
+      rq.steps = refine_steps_;
+      rq.seed = job.seed;
+      const PrivatizeOutcome o = refiner_->run(rq, track ? &track->refined : nullptr);
+      auto refined = [&](const Tensor4& delta) {
+        Tensor4 y = r.published;
+        for (std::size_t k = 0; k < y.vector().size(); ++k)
+          y.vector()[k] = std::clamp(y.vector()[k] + delta.vector()[k], 0.0f, 1.0f);
+        return y;
+      };
+      out.candidates.push_back(refined(o.delta));
+      for (const Tensor4& d : o.alternatives) out.candidates.push_back(refined(d));
+    }
     out.candidates.push_back(r.published);
     if (compensator_ && st.compensate > 0.0f) {
       const Tensor4 start =
@@ -115,6 +151,9 @@ class TemplateMethod final : public FacePrivatizer {
   TemplateBank bank_;
   TemplateRenderer renderer_;
   std::unique_ptr<Compensator> compensator_;
+  std::vector<std::shared_ptr<const DifferentiableRecognizer>> controllers_;  // the refinement's, usually none
+  std::unique_ptr<Privatizer> refiner_;  // null unless controllers were given
+  int refine_steps_ = 0;
 };
 
 }  // namespace

@@ -41,6 +41,7 @@ struct AnalyzeArgs {
   float budget_scale = PipelineOptions{}.budget_scale;
   std::string preset;
   std::vector<std::string> controllers = PipelineOptions{}.controllers;
+  std::vector<std::string> template_controllers;
   std::vector<std::string> auditors = PipelineOptions{}.auditors;
   std::string template_bank;
   std::string expression_model = PipelineOptions{}.expression_model;
@@ -120,7 +121,15 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
   o.strength_high = a.strength_high;
   o.compensate = a.compensate;
   check_names(a.controllers, recognizer_names(), "--controllers", "recogniser");
+  check_names(a.template_controllers, recognizer_names(), "--template-controllers", "recogniser");
   check_names(a.auditors, recognizer_names(), "--auditors", "recogniser");
+  if (!a.template_controllers.empty() && o.method != PrivacyMethod::face_template)
+    throw InvalidArgument("--template-controllers: only the template method has this refinement (--method template)");
+  for (const std::string& n : a.auditors)
+    if (std::find(a.template_controllers.begin(), a.template_controllers.end(), n) != a.template_controllers.end())
+      throw InvalidArgument(fmt::format("--auditors: '{}' is also in --template-controllers; an auditor must be a "
+                                        "recogniser the privatizer never used",
+                                        n));
   // Controllers only steer the adversarial method; the others use none, so any recogniser may audit them.
   bool steered = o.method == PrivacyMethod::adversarial;
   if (a.sweep)
@@ -130,6 +139,7 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
       throw InvalidArgument(fmt::format(
           "--auditors: '{}' is also in --controllers; an auditor must be a recogniser the privatizer never used", n));
   o.controllers = a.controllers;
+  o.template_controllers = a.template_controllers;
   o.auditors = a.auditors;
   if (a.auditors.empty() && steered) {  // one auditor set for every point: those the adversarial method leaves
     PipelineOptions adversarial = o;
@@ -518,6 +528,10 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_option("--compensate", a->compensate, "Strength of the expression compensator, in [0, 1] (0 = off)")
       ->capture_default_str();
   cmd->add_option("--preset", a->preset, "default or fast (sets steps and canvas)");
+  cmd->add_option("--template-controllers", a->template_controllers,
+                  "Template method: recognisers that refine the rendered face (an adversarial step on top; off by "
+                  "default). They leave the auditors.")
+      ->delimiter(',');
   cmd->add_option("--controllers", a->controllers, "Recognisers that steer the adversarial method (faceapi, faceres, mobileface)")
       ->delimiter(',')
       ->capture_default_str();

@@ -39,6 +39,10 @@ struct PipelineOptions {
   float budget_scale = 1.0f;
   /// Adversarial method: recognisers that steer it (never auditors). Other methods steer nothing.
   std::vector<std::string> controllers = {"faceapi", "mobileface"};
+  /// Template method: recognisers that refine the rendered face, an optional step on top of the template (the
+  /// adversarial enhancers, pushed away from the original's identity under these recognisers, at `steps` steps).
+  /// Empty (the default): no recogniser steers the template method. Like any controller, none may also audit.
+  std::vector<std::string> template_controllers;
   /// Recognisers that measure leakage; none may also be a controller (InvalidArgument). Empty = every recogniser
   /// the method does not steer with (all three for the template method and the baselines).
   std::vector<std::string> auditors;
@@ -77,7 +81,8 @@ struct PipelineOptions {
   void apply_preset(const std::string& preset);
   /// Throws InvalidArgument naming the field when a value is out of range, or when an auditor is also a controller.
   void validate() const;
-  /// The controllers that steer this method (empty unless adversarial).
+  /// The controllers that steer this method: `controllers` for the adversarial method, `template_controllers` for
+  /// the template method, none for the baselines.
   std::vector<std::string> active_controllers() const;
   /// The auditors that run: `auditors`, or when empty every recogniser that is not an active controller.
   std::vector<std::string> active_auditors() const;

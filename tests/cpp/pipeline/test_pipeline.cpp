@@ -278,6 +278,41 @@ TEST(Pipeline, TemplateReplacesFacesFromOtherPhotosOnlyAndAuditsEveryProtocol) {
   }
 }
 
+// The optional refinement: a controller steers the rendered face further from the original under that controller,
+// and leaves the auditors; without controllers nothing steers the template method.
+TEST(Pipeline, TemplateControllersRefineAwayFromTheOriginalAndLeaveTheAuditors) {
+  REQUIRE_MODELS();
+  if (!bank_present()) GTEST_SKIP() << "template bank absent: make builds it";
+  PipelineOptions o;
+  o.audit = false;
+  o.compensation_steps = 1;
+  o.steps = 3;
+  const AnalysisResult plain = Pipeline(o).analyze(sample());
+  o.template_controllers = {"mobileface"};
+  const Pipeline refined_pipeline(o);
+  EXPECT_EQ(refined_pipeline.info().controllers, (std::vector<std::string>{"mobileface"}));
+  EXPECT_EQ(refined_pipeline.info().auditors, (std::vector<std::string>{"faceapi", "faceres"}));
+  const AnalysisResult refined = refined_pipeline.analyze(sample());
+  ASSERT_EQ(plain.faces.size(), 3u);
+  ASSERT_EQ(refined.faces.size(), 3u);
+  const auto mobileface = make_recognizer("mobileface", {});
+  std::vector<Face> faces;
+  for (const FaceResult& f : plain.faces) faces.push_back(f.face);
+  const auto e0 = mobileface->embed_faces(sample(), faces);
+  const auto ep = mobileface->embed_faces(plain.private_image, faces);
+  const auto er = mobileface->embed_faces(refined.private_image, faces);
+  double dp = 0.0, dr = 0.0;
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    EXPECT_EQ(refined.faces[i].status, FaceStatus::privatized) << refined.faces[i].reason;
+    dp += mobileface->distance(e0[i], ep[i]);
+    dr += mobileface->distance(e0[i], er[i]);
+  }
+  EXPECT_GT(dr, dp) << "the controller's own distance from the original, summed over the faces";
+  EXPECT_NE(refined.private_image.pixels(), plain.private_image.pixels());
+  o.auditors = {"mobileface"};
+  EXPECT_THROW(Pipeline{o}, InvalidArgument);  // a controller cannot audit
+}
+
 TEST(Pipeline, TemplateMethodNeedsABank) {
   REQUIRE_MODELS();
   PipelineOptions o;
