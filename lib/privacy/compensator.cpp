@@ -112,7 +112,8 @@ Compensation Compensator::run(const Tensor4& original, const std::vector<Point2f
                               : gap.item<float>() >= im.tuning.top_margin && kl.item<float>() < 0.02f;
     if (k >= steps || budget <= 0.0f || settled) break;
     const at::Tensor objective = kl + im.tuning.top_weight * at::relu(im.tuning.top_margin - gap);
-    const at::Tensor grad = torch::autograd::grad({objective}, {x})[0];
+    at::Tensor grad = torch::autograd::grad({objective}, {x})[0];
+    if (im.tuning.luminance) grad = grad.mean(1, true).expand_as(grad).contiguous();
     // A normalised step of u along -m * P(g), then u scaled back into the RMS budget over the region.
     const at::Tensor gu = m * im.smooth(im.high(grad));
     const float n = gu.square().mean().sqrt().item<float>() / std::sqrt(area);

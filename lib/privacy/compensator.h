@@ -22,6 +22,9 @@ struct CompensatorTuning {
   /// of the original's top class minus the best other class.
   float top_margin = 1.0f;
   float top_weight = 1.0f;
+  /// The change is the same in the three channels: shading, not colour (a free colour change paints green and
+  /// magenta blotches around the eyes and mouth, which only an RGB expression model reads).
+  bool luminance = true;
 };
 
 /// What the compensator did.
