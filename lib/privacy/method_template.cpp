@@ -1,6 +1,7 @@
 // The `template` method behind FacePrivatizer: a k-anonymous template (k-Same-Select) rendered on the face's own
 // expression geometry (template_render.h), then the feature compensator (compensator.h).
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <optional>
@@ -31,11 +32,29 @@ constexpr float kRefineBudget = 0.25f;
 
 // A video track keeps its template (the same k people for every frame of one face) and starts the compensator
 // from its previous frame's change, so that most frames need no gradient step.
+// A track's neutral shape is the median of its last this many aligned landmark sets (memory stays flat).
+constexpr std::size_t kNeutralFrames = 90;
+
 struct TemplateTrack final : MethodTrackState {
   std::optional<FaceTemplate> tpl;
+  std::deque<std::vector<Point2f>> aligned;  // the last kNeutralFrames frames' landmarks in the reference frame
   Tensor4 compensation;     // the last frame's Compensation::state, at that frame's canvas size
   PrivatizerState refined;  // the optional controllers' refinement (continued when the canvas size holds)
 };
+
+// Per-coordinate median of the aligned landmark sets: the track's neutral shape.
+std::vector<Point2f> median_shape(const std::deque<std::vector<Point2f>>& sets) {
+  std::vector<Point2f> out(sets.front().size());
+  std::vector<float> xs(sets.size()), ys(sets.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    for (std::size_t k = 0; k < sets.size(); ++k) xs[k] = sets[k][i].x, ys[k] = sets[k][i].y;
+    const auto mid = xs.size() / 2;
+    std::nth_element(xs.begin(), xs.begin() + mid, xs.end());
+    std::nth_element(ys.begin(), ys.begin() + mid, ys.end());
+    out[i] = {xs[mid], ys[mid]};
+  }
+  return out;
+}
 
 // `t` (1xCxSxS) resampled to side x side, bilinear.
 Tensor4 resized(const Tensor4& t, int side) {
@@ -103,7 +122,15 @@ class TemplateMethod final : public FacePrivatizer {
     // Fewer than k people for this photo: select throws, and the pipeline masks the face with the reason.
     FaceTemplate tpl = track && track->tpl ? *track->tpl : bank_.select(job.expression, job.photo);
     const Strengths& st = job.strengths;
-    TemplateRender r = renderer_.render(job.x0, job.landmarks, tpl, st);
+    // A video track: the expression is the frame minus the track's neutral shape, and the whole identity part of
+    // the shape (the neutral) is the template's.
+    std::optional<std::vector<Point2f>> neutral;
+    if (track) {
+      track->aligned.push_back(renderer_.aligned(job.landmarks));
+      if (track->aligned.size() > kNeutralFrames) track->aligned.pop_front();
+      neutral = median_shape(track->aligned);
+    }
+    TemplateRender r = renderer_.render(job.x0, job.landmarks, tpl, st, neutral ? &*neutral : nullptr);
     if (r.folded > kMaxFolded) {
       out.failure = fmt::format("the landmarks fold {:.1f}% of the face mesh (at most {:.0f}%): pose too far from "
                                 "frontal or landmarks implausible",

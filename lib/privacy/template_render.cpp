@@ -53,11 +53,23 @@ cv::Mat plane(const Tensor4& t, int c) {
 }  // namespace
 
 TemplateRenderer::TemplateRenderer(const std::vector<Point2f>& reference, int bank_side, SplitOptions split)
-    : mesh_(reference), reference_control_(mesh_.control_points(reference)), bank_side_(bank_side),
-      splitter_(split) {}
+    : mesh_(reference), reference_(reference), reference_control_(mesh_.control_points(reference)),
+      bank_side_(bank_side), splitter_(split) {}
+
+std::vector<Point2f> TemplateRenderer::aligned(const std::vector<Point2f>& landmarks) const {
+  return fit_similarity(placement_points(landmarks), placement_points(reference_)).apply(landmarks);
+}
 
 std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, const std::vector<Point2f>& shape,
-                                                float s) const {
+                                                float s, const std::vector<Point2f>* neutral) const {
+  if (neutral) {
+    FERGUARD_CHECK(neutral->size() == L.size(), "template neutral shape: expected {} points, got {}", L.size(),
+                   neutral->size());
+    const std::vector<Point2f> N = place(*neutral, L), T = place(shape, N);
+    std::vector<Point2f> P(L.size());
+    for (std::size_t i = 0; i < L.size(); ++i) P[i] = {L[i].x + s * (T[i].x - N[i].x), L[i].y + s * (T[i].y - N[i].y)};
+    return P;
+  }
   const std::vector<Point2f> T = place(shape, L);
   std::vector<Point2f> P = L;
   for (const LandmarkGroup& g : {kJaw, kNose})
@@ -83,7 +95,7 @@ std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, c
 }
 
 TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector<Point2f>& L, const FaceTemplate& tpl,
-                                        const Strengths& st) const {
+                                        const Strengths& st, const std::vector<Point2f>* neutral) const {
   const Shape4& s = canvas.shape();
   FERGUARD_CHECK(s.n == 1 && s.c == 3 && s.h == s.w && s.h >= 16, "template canvas: expected 1x3xSxS, got {}",
                  s.str());
@@ -91,7 +103,7 @@ TemplateRender TemplateRenderer::render(const Tensor4& canvas, const std::vector
                  "template texture: expected 1x3x{}x{}, got {}", bank_side_, bank_side_, tpl.texture.shape().str());
   const int S = s.w;
   TemplateRender out;
-  out.geometry = geometry(L, tpl.shape, st.shape);
+  out.geometry = geometry(L, tpl.shape, st.shape, neutral);
   const std::vector<Point2f> cpL = mesh_.control_points(L), cpP = mesh_.control_points(out.geometry);
   out.folded = std::max(mesh_.folded_fraction(cpL), mesh_.folded_fraction(cpP));
 

@@ -41,16 +41,23 @@ class TemplateRenderer {
   /// `reference`: the bank's reference shape (canonical, its textures' geometry); `bank_side` its texture side.
   TemplateRenderer(const std::vector<Point2f>& reference, int bank_side, SplitOptions split);
   /// The published geometry P (see above) from the face's landmarks and the template's shape placed on them.
+  /// With `neutral` (a video track's neutral shape, any frame: the median of its aligned landmarks), the whole
+  /// identity part of the shape is replaced instead: N is the neutral placed on the face, T the template placed on
+  /// N, and P = L + strength_shape (T - N): the template's shape carrying the face's expression, L - N.
   std::vector<Point2f> geometry(const std::vector<Point2f>& landmarks, const std::vector<Point2f>& template_shape,
-                                float strength_shape) const;
-  /// Renders one face with strengths shape, low and high (compensate is not the renderer's). Throws
-  /// InvalidArgument for a malformed canvas or landmarks.
+                                float strength_shape, const std::vector<Point2f>* neutral = nullptr) const;
+  /// Renders one face with strengths shape, low and high (compensate is not the renderer's), the geometry as
+  /// above. Throws InvalidArgument for a malformed canvas or landmarks.
   TemplateRender render(const Tensor4& canvas, const std::vector<Point2f>& landmarks, const FaceTemplate& tpl,
-                        const Strengths& strengths) const;
+                        const Strengths& strengths, const std::vector<Point2f>* neutral = nullptr) const;
+  /// `landmarks` in the bank's reference frame (the least-squares similarity over the placement points): what a
+  /// track's neutral shape is the median of.
+  std::vector<Point2f> aligned(const std::vector<Point2f>& landmarks) const;
   const FaceMesh& mesh() const { return mesh_; }
 
  private:
   FaceMesh mesh_;
+  std::vector<Point2f> reference_;
   std::vector<Point2f> reference_control_;
   int bank_side_;
   FrequencySplitter splitter_;

@@ -249,6 +249,60 @@ TEST_F(TemplateRenderTest, GeometryKeepsTheExpressionAndBlendCoversBothOutlines)
     }
 }
 
+// A video track's neutral shape: the published geometry is the template's shape carrying the frame's difference from
+// the neutral, so two people with the same expression movement publish the same geometry (up to placement).
+TEST_F(TemplateRenderTest, WithANeutralShapeTheWholeIdentityShapeIsTheTemplates) {
+  const detail::TemplateRenderer r(reference_, kSide, SplitOptions{});
+  const std::vector<Point2f> neutral = r.aligned(landmarks_);  // this frame is the person's neutral
+  // At the neutral itself the published geometry is the template's shape placed on the face.
+  const std::vector<Point2f> P0 = r.geometry(landmarks_, tpl_.shape, 1.0f, &neutral);
+  const auto placed = [](const std::vector<Point2f>& shape, const std::vector<Point2f>& on) {
+    std::vector<Point2f> a, b;
+    for (const LandmarkGroup& g : {kJaw, kNose, kLeftEye, kRightEye})
+      for (int i = g.begin; i < g.end; ++i) a.push_back(shape[i]), b.push_back(on[i]);
+    return fit_similarity(a, b).apply(shape);
+  };
+  const std::vector<Point2f> T = placed(tpl_.shape, landmarks_);
+  for (std::size_t i = 0; i < P0.size(); ++i) {
+    EXPECT_NEAR(P0[i].x, T[i].x, 1e-2) << i;
+    EXPECT_NEAR(P0[i].y, T[i].y, 1e-2) << i;
+  }
+  // A smile: the mouth corners move out and up. The published mouth moves by the same amounts.
+  std::vector<Point2f> smile = landmarks_;
+  smile[48].x -= 3, smile[48].y -= 2, smile[54].x += 3, smile[54].y -= 2;
+  const std::vector<Point2f> P1 = r.geometry(smile, tpl_.shape, 1.0f, &neutral);
+  for (int i : {48, 54}) {
+    EXPECT_NEAR(P1[i].x - P0[i].x, smile[i].x - landmarks_[i].x, 0.2) << i;
+    EXPECT_NEAR(P1[i].y - P0[i].y, smile[i].y - landmarks_[i].y, 0.2) << i;
+  }
+  // Another person (wider eyes and mouth, a longer nose) making the same smile publishes the same mouth movement
+  // on the same template shape: nothing of the difference between them remains. Without the neutral, the groups'
+  // own size (the affine part the photo rule keeps as expression) would stay.
+  std::vector<Point2f> other = landmarks_;
+  for (const auto& [g, k] : {std::pair{kLeftEye, 1.3f}, std::pair{kRightEye, 1.3f}, std::pair{kMouth, 1.2f}}) {
+    const Point2f c = group_centroid(landmarks_, g);
+    for (int i = g.begin; i < g.end; ++i) other[i].x = c.x + k * (landmarks_[i].x - c.x);
+  }
+  for (int i = kNose.begin; i < kNose.end; ++i) other[i].y += 3;
+  const std::vector<Point2f> other_neutral = r.aligned(other);
+  std::vector<Point2f> other_smile = other;
+  other_smile[48].x -= 3, other_smile[48].y -= 2, other_smile[54].x += 3, other_smile[54].y -= 2;
+  const std::vector<Point2f> Q = r.geometry(other_smile, tpl_.shape, 1.0f, &other_neutral);
+  const std::vector<Point2f> Qp = placed(Q, P1);  // remove the placement
+  double worst = 0.0;
+  for (std::size_t i = 0; i < Q.size(); ++i) worst = std::max(worst, double(std::hypot(Qp[i].x - P1[i].x, Qp[i].y - P1[i].y)));
+  EXPECT_LT(worst, 0.05 * inter_ocular(P1));
+  const std::vector<Point2f> photo_one = r.geometry(smile, tpl_.shape, 1.0f);
+  const std::vector<Point2f> photo_other = placed(r.geometry(other_smile, tpl_.shape, 1.0f), photo_one);
+  double apart = 0.0;
+  for (std::size_t i = 0; i < Q.size(); ++i)
+    apart = std::max(apart, double(std::hypot(photo_other[i].x - photo_one[i].x, photo_other[i].y - photo_one[i].y)));
+  EXPECT_GT(apart, 0.1 * inter_ocular(P1)) << "the photo rule keeps each group's own size";
+  // Strength 0 keeps the face's own geometry.
+  const std::vector<Point2f> L = r.geometry(smile, tpl_.shape, 0.0f, &neutral);
+  for (std::size_t i = 0; i < L.size(); ++i) EXPECT_FLOAT_EQ(L[i].x, smile[i].x);
+}
+
 // Hostile geometry: landmarks shaken by up to a third of the face, collapsed, or far outside the canvas. The renderer
 // either reports the fold (the method then masks the face) or returns a finite face in [0, 1]; it never crashes.
 TEST_F(TemplateRenderTest, ShakenLandmarksNeverBreakTheRenderer) {
