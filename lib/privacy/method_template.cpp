@@ -137,11 +137,10 @@ class TemplateMethod final : public FacePrivatizer {
                                 100 * r.folded, 100 * kMaxFolded);
       return out;
     }
-    // The rendered face first (the most natural); the compensated one when the compensator had something to
-    // restore. The pipeline publishes the first whose top class, under ferguard's own model in the published form,
-    // is the original's.
+    // Candidates, best first: the refined faces (only with controllers), the rendered face (the most natural), the
+    // compensated one when the compensator had something to restore. The pipeline publishes the first whose top
+    // class, under ferguard's own model in the published form, is the original's.
     if (refiner_ && refine_steps_ > 0 && std::max(st.low, st.high) > 0.0f) {
-      // The refined faces first (the pipeline publishes the first whose expression survives), then the plain ones.
       PrivatizeRequest rq;
       rq.canvas = r.published;
       rq.reference = job.x0;
