@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <pybind11/stl.h>
 
+#include <mutex>
+
 #include "bindings.h"
 #include "ferguard/pipeline/pipeline.h"
 #include "ferguard/pipeline/report.h"
@@ -22,6 +24,15 @@ struct PyPipeline {
 struct PyResult {
   AnalysisResult result;
   bool embeddings = false;
+};
+
+// One video's analyzer. It holds its Pipeline (the Python object) alive, and a mutex: next() runs without the GIL and
+// changes the tracks, so two threads calling it on one analyzer take turns instead of racing.
+struct PyVideoAnalyzer {
+  py::object pipeline_object;
+  bool embeddings = false;
+  std::unique_ptr<VideoAnalyzer> video;
+  std::mutex mutex;
 };
 
 Image rgb_array(const py::array& array, const char* what) {
@@ -305,6 +316,52 @@ Raises:
           },
           py::arg("result"), py::arg("input") = "", py::arg("frame") = -1,
           "The result as the CLI's JSON report (schema ferguard.analysis/2, docs/analysis_json.md).");
+
+  py::class_<PyVideoAnalyzer>(m, "VideoAnalyzer",
+                              "The frames of one video through a Pipeline, with face tracks: faces are detected every "
+                              "detect_every frames and followed in between; each track keeps its template, its "
+                              "compensation and its neutral shape.")
+      .def(py::init([](const py::object& pipeline, float iou, int detect_every) {
+             if (!py::isinstance<PyPipeline>(pipeline))
+               throw InvalidArgument(fmt::format("VideoAnalyzer: expected a ferguard.Pipeline, got {}",
+                                                 py::str(py::type::of(pipeline)).cast<std::string>()));
+             const PyPipeline& p = pipeline.cast<const PyPipeline&>();
+             VideoOptions o;
+             o.iou = iou;
+             o.detect_every = detect_every;
+             auto v = std::make_unique<PyVideoAnalyzer>();
+             v->pipeline_object = pipeline;
+             v->embeddings = p.embeddings;
+             v->video = std::make_unique<VideoAnalyzer>(*p.pipeline, o);
+             return v;
+           }),
+           py::arg("pipeline"), py::kw_only(), py::arg("iou") = VideoOptions{}.iou,
+           py::arg("detect_every") = VideoOptions{}.detect_every,
+           R"doc(Make the analyzer of one video; one per video, any number may share a Pipeline.
+
+Args:
+    pipeline: the ferguard.Pipeline that privatizes each frame (kept alive by the analyzer).
+    iou: a detected face continues a track when its box overlaps the track's by more than this, in (0, 1).
+    detect_every: run the face detector every N-th frame (1 = every frame) and follow faces in between; a face
+        that enters the picture while others are tracked is found up to N-1 frames late. In [1, 1000].
+
+Raises:
+    ValueError (ferguard.InvalidArgument): an option out of range, or pipeline is not a Pipeline.)doc")
+      .def(
+          "next",
+          [](PyVideoAnalyzer& v, const py::array& frame) {
+            const Image im = rgb_array(frame, "frame");
+            auto r = std::make_unique<PyResult>();
+            r->embeddings = v.embeddings;
+            {
+              py::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(v.mutex);
+              r->result = v.video->next(im);
+            }
+            return r;
+          },
+          py::arg("frame"),
+          "The next frame, an HxWx3 uint8 RGB array; returns an AnalysisResult whose faces carry their track id.");
 
   m.def(
       "summarize",

@@ -176,3 +176,37 @@ def test_video_round_trip_and_errors(tmp_path):
         ferguard.VideoReader(tmp_path / "missing.mp4")
     with pytest.raises(ValueError):
         ferguard.VideoWriter(tmp_path / "x.mp4", 64, 48).write(np.zeros((10, 10, 3), np.uint8))
+
+
+@needs_models
+def test_video_analyzer_tracks_faces_between_detections(blur, sample1):
+    video = ferguard.VideoAnalyzer(blur, detect_every=3)
+    first = video.next(sample1)
+    assert len(first) == 3
+    tracks = sorted(f["track"] for f in first.faces)
+    assert tracks == [0, 1, 2]
+    # The picture moves 4 pixels a frame: followed frames and a detection frame continue the same tracks, and the
+    # followed landmarks move with the picture.
+    for k in range(1, 5):
+        frame = np.ascontiguousarray(np.roll(sample1, 4 * k, axis=1))
+        r = video.next(frame)
+        assert sorted(f["track"] for f in r.faces) == tracks, f"frame {k}"
+        for f in r.faces:
+            f0 = next(g for g in first.faces if g["track"] == f["track"])
+            shift = (f["landmarks"] - f0["landmarks"]).mean(axis=0)
+            assert abs(shift[0] - 4 * k) < 2.0 and abs(shift[1]) < 2.0, (k, f["track"], shift)
+            assert f["status"] == "privatized"
+        assert not np.array_equal(r.private_image, frame)
+    # A still picture gives the same bytes on followed frames.
+    still = ferguard.VideoAnalyzer(blur)
+    a, b = still.next(sample1), still.next(sample1)
+    assert np.array_equal(a.private_image, b.private_image)
+    with pytest.raises(ValueError, match="detect_every"):
+        ferguard.VideoAnalyzer(blur, detect_every=0)
+    with pytest.raises(ValueError, match="frame"):
+        still.next(np.zeros((4, 4), np.uint8))
+
+
+def test_video_analyzer_option_errors():
+    with pytest.raises(ValueError, match="Pipeline"):
+        ferguard.VideoAnalyzer("not a pipeline")
