@@ -1,11 +1,13 @@
 // Video with the default (template) method, what an app publishes (no audit), on two threads: frames per second on
 // the test clip (face-api's sample1 scaled to 640x480 with a slow pan and zoom, 150 frames, made here), against the
 // `none` method (detection, landmarks and prediction only) in the same run; and the flicker on a clip of one still
-// frame repeated: mean absolute frame-to-frame change inside the faces, grey levels.
+// frame repeated: mean absolute frame-to-frame change inside the faces, grey levels; and what following faces
+// between detections costs and gives (BM_ClipQuality).
 //
 //   build/bin/bench_video
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -98,9 +100,67 @@ void BM_StillFlicker(benchmark::State& state) {
   state.counters["flicker_grey_levels"] = change;
 }
 
+// What following faces between detections costs and gives, on the test clip with the default (template) method:
+// face-frames privatized, followed landmarks against detecting every frame (mean distance per face, inter-ocular
+// distances: median and 95th percentile), and the agreement of ferguard's own model and of the independent one
+// (emotion) with the original's top class on every third frame.
+void BM_ClipQuality(benchmark::State& state) {
+  if (!models_present()) return state.SkipWithError("models absent: run scripts/fetch_models.sh");
+  const Pipeline& p = pipeline(PrivacyMethod::face_template);
+  const auto emotion = make_expression_model("emotion", {});
+  const auto& frames = clip();
+  for (auto _ : state) {
+    VideoOptions every;
+    every.detect_every = 1;
+    VideoAnalyzer followed(p), detected(p, every);
+    std::vector<double> errors;
+    double faces_followed = 0, faces_detected = 0, rated = 0, own = 0, independent = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const AnalysisResult a = followed.next(frames[i]), b = detected.next(frames[i]);
+      for (const FaceResult& f : a.faces) faces_followed += f.status == FaceStatus::privatized;
+      for (const FaceResult& f : b.faces) faces_detected += f.status == FaceStatus::privatized;
+      for (const FaceResult& fb : b.faces) {  // the nearest followed face within half an inter-ocular distance
+        const double iod = inter_ocular(fb.face.landmarks);
+        const FaceResult* best = nullptr;
+        double bd = 0.5 * iod;
+        for (const FaceResult& fa : a.faces) {
+          const double d = std::hypot(fa.face.landmarks[30].x - fb.face.landmarks[30].x,
+                                      fa.face.landmarks[30].y - fb.face.landmarks[30].y);
+          if (d < bd) bd = d, best = &fa;
+        }
+        if (!best) continue;
+        double e = 0;
+        for (int k = 0; k < kNumFaceLandmarks; ++k)
+          e += std::hypot(best->face.landmarks[k].x - fb.face.landmarks[k].x,
+                          best->face.landmarks[k].y - fb.face.landmarks[k].y);
+        errors.push_back(e / kNumFaceLandmarks / iod);
+      }
+      if (i % 3 != 0) continue;
+      std::vector<Face> faces;
+      for (const FaceResult& f : a.faces)
+        if (f.status == FaceStatus::privatized) {
+          faces.push_back(f.face);
+          own += f.expression.label() == f.original_expression.label();
+        }
+      if (faces.empty()) continue;
+      const auto before = emotion->predict_faces(frames[i], faces), after = emotion->predict_faces(a.private_image, faces);
+      for (std::size_t k = 0; k < faces.size(); ++k) independent += before[k].label() == after[k].label();
+      rated += double(faces.size());
+    }
+    std::sort(errors.begin(), errors.end());
+    state.counters["faces_followed"] = faces_followed;
+    state.counters["faces_detect_every_frame"] = faces_detected;
+    state.counters["landmarks_median_iod"] = errors.empty() ? -1 : errors[errors.size() / 2];
+    state.counters["landmarks_p95_iod"] = errors.empty() ? -1 : errors[errors.size() * 95 / 100];
+    state.counters["agreement_faceapi"] = rated > 0 ? own / rated : -1;
+    state.counters["agreement_emotion"] = rated > 0 ? independent / rated : -1;
+  }
+}
+
 BENCHMARK_CAPTURE(BM_Clip, none, PrivacyMethod::none)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_Clip, template, PrivacyMethod::face_template)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 BENCHMARK(BM_StillFlicker)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_ClipQuality)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 
