@@ -47,7 +47,7 @@ class Compensator {
   /// `limit` (SxS) is where the published face replaces the image (the change stays inside it). At most `steps`
   /// steps, stopping once the top class agrees with the margin and the KL is below 0.02. `start` (may be null or
   /// empty): a previous run's Compensation::state, resized to this canvas, to start from (the previous frame of a
-  /// video track: most frames then need no step); the budget holds for it as for any step.
+  /// video track: a frame whose top class holds then needs no step); the budget holds for it as for any step.
   Compensation run(const Tensor4& original, const std::vector<Point2f>& original_landmarks, const Tensor4& published,
                    const std::vector<Point2f>& published_landmarks, const std::vector<float>& limit, float strength,
                    int steps, const Tensor4* start = nullptr) const;

@@ -30,11 +30,11 @@ constexpr int kCompensationSteps = 4;
 // model agreed on 54.5 % with mobileface as the controller); at a quarter they stay faces (docs/template_method.md).
 constexpr float kRefineBudget = 0.25f;
 
-// A video track keeps its template (the same k people for every frame of one face) and starts the compensator
-// from its previous frame's change, so that most frames need no gradient step.
 // A track's neutral shape is the median of its last this many aligned landmark sets (memory stays flat).
 constexpr std::size_t kNeutralFrames = 90;
 
+// A video track keeps its template (the same k people for every frame of one face) and starts the compensator
+// from its previous frame's change, so that a frame whose top class holds takes no gradient step.
 struct TemplateTrack final : MethodTrackState {
   std::optional<FaceTemplate> tpl;
   std::deque<std::vector<Point2f>> aligned;  // the last kNeutralFrames frames' landmarks in the reference frame
