@@ -27,7 +27,8 @@ constexpr int kCompensationSteps = 4;
 
 // The optional refinement's budgets, as a fraction of the adversarial method's (times PipelineOptions::budget_scale).
 // At the adversarial method's own budgets the faces became saturated colour patterns (the independent expression
-// model agreed on 54.5 % with mobileface as the controller); at a quarter they stay faces (docs/template_method.md).
+// model agreed on 54.5 % with mobileface as the controller); at a quarter they stay faces, with coloured speckles
+// over the eyes and mouth (docs/template_method.md).
 constexpr float kRefineBudget = 0.25f;
 
 // A track's neutral shape is the median of its last this many aligned landmark sets (memory stays flat).
