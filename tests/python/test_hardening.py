@@ -50,6 +50,10 @@ def dead_pid():
     (["--steps", "-3"], "--steps: expected 0..1000, got -3"),
     (["--compensation-steps", "-5"], "--compensation-steps: expected 0..1000, got -5"),
     (["--threads", "100000"], "--threads"),
+    (["--detect-every", "0"], "--detect-every: expected 1..1000, got 0"),
+    (["--template-controllers", "nobody"], "--template-controllers"),
+    (["--method", "blur", "--template-controllers", "faceapi"], "only the template method"),
+    (["--template-controllers", "faceapi", "--auditors", "faceapi,faceres"], "also in --template-controllers"),
 ])
 def test_usage_errors_exit_2_with_the_prefix(cli, tmp_path, args, flag):
     r = analyze(cli, tmp_path / "x.png", "--out", tmp_path / "out", *args)
