@@ -42,13 +42,17 @@ struct FaceAnalyzer::Impl {
         expression(options.net_options()),
         recognition(options.net_options()) {}
 
+  static void check_rgb(const Image& image) {
+    FERGUARD_CHECK(!image.empty() && image.channels() == 3, "face analyzer: expected an HxWx3 RGB image, got {}x{}x{}",
+                   image.height(), image.width(), image.channels());
+  }
+
   // Crops of each face (skipping empty ones) and their positions in `faces`.
   template <typename CropFn>
   static std::pair<std::vector<Image>, std::vector<std::size_t>> crops(const Image& image,
                                                                        const std::vector<Face>& faces,
                                                                        CropFn&& crop_of) {
-    FERGUARD_CHECK(!image.empty() && image.channels() == 3, "face analyzer: expected an HxWx3 RGB image, got {}x{}x{}",
-                   image.height(), image.width(), image.channels());
+    check_rgb(image);
     std::vector<Image> out;
     std::vector<std::size_t> index;
     for (std::size_t i = 0; i < faces.size(); ++i) {
@@ -89,8 +93,7 @@ std::vector<Face> FaceAnalyzer::detect(const Image& image) const {
 }
 
 std::vector<Face> FaceAnalyzer::locate(const Image& image, const std::vector<Face>& faces) const {
-  FERGUARD_CHECK(!image.empty() && image.channels() == 3, "face analyzer: expected an HxWx3 RGB image, got {}x{}x{}",
-                 image.height(), image.width(), image.channels());
+  Impl::check_rgb(image);
   if (faces.empty()) return {};
   return impl_->landmarks.locate(image, faces);
 }

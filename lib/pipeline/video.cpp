@@ -129,12 +129,9 @@ struct VideoAnalyzer::Impl {
   std::vector<Face> follow_tracks(const Image& frame, const cv::Mat& grey, const std::vector<std::size_t>& which) {
     const Pipeline::Impl& p = *pipeline.impl_;
     std::vector<Followed> moved;
-    std::vector<Face> boxes;
-    for (std::size_t t : which) {
+    for (std::size_t t : which)
       moved.push_back(previous.size() == grey.size() ? follow(previous, grey, tracks[t].face, tracks[t].anchor)
                                                      : Followed{});
-      boxes.push_back(moved.back().face);
-    }
     std::vector<Face> located(which.size());
     std::vector<Face> ask;
     std::vector<std::size_t> index;
@@ -175,13 +172,17 @@ AnalysisResult VideoAnalyzer::next(const Image& frame) {
   std::vector<Face> faces;
   std::vector<int> track_of;  // per face: the track it continues, -1 for a new one
   std::size_t detected = 0;   // faces[0, detected) come from the detector, the rest were followed
+  std::vector<Face> followed;  // every track followed into this frame (empty when the detector was due anyway)
   bool detect = im.tracks.empty() || im.since_detection + 1 >= im.options.detect_every;
   if (!detect) {
     std::vector<std::size_t> all(im.tracks.size());
     for (std::size_t t = 0; t < all.size(); ++t) all[t] = t;
-    faces = im.follow_tracks(frame, grey, all);
-    for (const Face& f : faces) detect = detect || f.landmarks.empty();  // a lost track: the detector looks again
-    for (std::size_t t = 0; t < faces.size(); ++t) track_of.push_back(int(t));
+    followed = im.follow_tracks(frame, grey, all);
+    for (const Face& f : followed) detect = detect || f.landmarks.empty();  // a lost track: the detector looks again
+    if (!detect) {
+      faces = followed;
+      for (std::size_t t = 0; t < faces.size(); ++t) track_of.push_back(int(t));
+    }
   }
   if (detect) {
     faces = p.analyzer->detect(frame);
@@ -213,7 +214,13 @@ AnalysisResult VideoAnalyzer::next(const Image& frame) {
     for (std::size_t t = 0; t < im.tracks.size(); ++t)
       if (!used[t] && im.tracks[t].missed == 0) unmatched.push_back(t);
     if (!unmatched.empty()) {
-      const std::vector<Face> kept = im.follow_tracks(frame, grey, unmatched);
+      // Followed already when a lost track called the detector: the same flow and landmarks, not computed twice.
+      std::vector<Face> kept;
+      if (followed.empty()) {
+        kept = im.follow_tracks(frame, grey, unmatched);
+      } else {
+        for (std::size_t t : unmatched) kept.push_back(followed[t]);
+      }
       auto overlaps_a_detection = [&](const Face& f) {
         for (std::size_t d = 0; d < detected; ++d)
           if (detail::box_iou(f.box, faces[d].box) > 0.1f) return true;
