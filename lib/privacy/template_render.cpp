@@ -72,8 +72,10 @@ std::vector<Point2f> TemplateRenderer::geometry(const std::vector<Point2f>& L, c
   }
   const std::vector<Point2f> T = place(shape, L);
   std::vector<Point2f> P = L;
-  for (const LandmarkGroup& g : {kJaw, kNose})
-    for (int i = g.begin; i < g.end; ++i) P[i] = {L[i].x + s * (T[i].x - L[i].x), L[i].y + s * (T[i].y - L[i].y)};
+  // The nose moves to the template's. The jaw outline stays the person's (but for the chin, below): moving it too
+  // lowered no auditor's rank-1 and cost the expression: the landmark net reads the brows and the mouth in relation
+  // to the jaw, and half of the faces lost their expression landmarks (docs/template_method.md, "The jaw").
+  for (int i = kNose.begin; i < kNose.end; ++i) P[i] = {L[i].x + s * (T[i].x - L[i].x), L[i].y + s * (T[i].y - L[i].y)};
   for (const LandmarkGroup& g : kExpressionGroups) {
     const Point2f cl = group_centroid(L, g), ct = group_centroid(T, g);
     // The person's own detail of the group's shape (what an affine map of the template's group does not explain)

@@ -2,12 +2,13 @@
 // The `template` method's rendering of one face on its working canvas (k-Same-M with per-stream strengths). Private.
 //
 // With L the face's landmarks and T the template's shape placed on them (least-squares similarity):
-//  - geometry P: the identity-bearing points (jaw, nose) move from L towards T by strength_shape; each expression
-//    group (each brow, each eye, the mouth) moves to the template's position, and its shape becomes the template's
-//    group carried by the least-squares affine map onto the person's group: the affine part (size, aspect, tilt:
-//    an eye's opening, a brow's raise, the mouth's width and opening) is the expression and stays, the rest of the
-//    group's shape is the person's and goes (both by strength_shape); the chin follows the mouth's opening so that an
-//    open jaw stays open;
+//  - geometry P: the nose moves from L towards T by strength_shape; each expression group (each brow, each eye,
+//    the mouth) moves to the template's position, and its shape becomes the template's group carried by the
+//    least-squares affine map onto the person's group: the affine part (size, aspect, tilt: an eye's opening, a
+//    brow's raise, the mouth's width and opening) is the expression and stays, the rest of the group's shape is the
+//    person's and goes (both by strength_shape); the jaw outline stays the person's, and the chin follows the
+//    mouth's opening beyond the template's. With a video track's neutral shape, the whole identity shape (jaw
+//    included) is the template's and the frame's difference from the neutral is the expression;
 //  - the person's canvas X and the template texture A are both warped to P (piecewise affine over the face mesh);
 //  - illumination: A takes the person's very low band (a mask-normalised Gaussian of sigma 0.35 inter-ocular
 //    distances) in place of its own, so that the face keeps the photo's light and skin tone;

@@ -227,10 +227,29 @@ TEST_F(TemplateRenderTest, GeometryKeepsTheExpressionAndBlendCoversBothOutlines)
     for (int r = 0; r < 2; ++r)
       for (int c = 0; c < 2; ++c) EXPECT_NEAR(a.at<double>(r, c), b.at<double>(r, c), 2e-2) << "group " << g.begin;
   }
-  // The eyes moved apart (identity), the jaw moved.
+  // The eyes moved apart (identity).
   const float d0 = group_centroid(landmarks_, kRightEye).x - group_centroid(landmarks_, kLeftEye).x;
   const float d1 = group_centroid(P, kRightEye).x - group_centroid(P, kLeftEye).x;
   EXPECT_GT(d1, d0 * 1.05f);
+  // The nose moved to the template's; the jaw outline stayed the person's, but for the chin, which follows the
+  // mouth's opening beyond the template's (all of it at the chin's tip, point 8; none at points 0-2 and 14-16).
+  // The template's shape placed as the renderer places it: least squares over the jaw, the nose and the eyes.
+  std::vector<Point2f> from, to;
+  for (const LandmarkGroup& g : {kJaw, kNose, kLeftEye, kRightEye})
+    for (int i = g.begin; i < g.end; ++i) from.push_back(shape[i]), to.push_back(landmarks_[i]);
+  const std::vector<Point2f> Tp = fit_similarity(from, to).apply(shape);
+  for (int i = kNose.begin; i < kNose.end; ++i) {
+    EXPECT_NEAR(P[i].x, Tp[i].x, 1e-3) << "nose point " << i;
+    EXPECT_NEAR(P[i].y, Tp[i].y, 1e-3) << "nose point " << i;
+  }
+  for (int i : {0, 1, 2, 14, 15, 16}) {
+    EXPECT_FLOAT_EQ(P[i].x, landmarks_[i].x) << "jaw point " << i;
+    EXPECT_FLOAT_EQ(P[i].y, landmarks_[i].y) << "jaw point " << i;
+  }
+  const float open_x = (landmarks_[66].x - landmarks_[62].x) - (Tp[66].x - Tp[62].x);
+  const float open_y = (landmarks_[66].y - landmarks_[62].y) - (Tp[66].y - Tp[62].y);
+  EXPECT_NEAR(P[8].x - landmarks_[8].x, open_x, 1e-3);
+  EXPECT_NEAR(P[8].y - landmarks_[8].y, open_y, 1e-3);
   TemplateBank wide(kSide, 1, reference_);
   TemplateDonor d;
   d.shape = fit_similarity(shape, reference_).apply(shape);
