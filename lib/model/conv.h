@@ -36,6 +36,11 @@ at::Tensor conv2d_torch_binding(const at::Tensor& x, const at::Tensor& weight, c
                                 at::IntArrayRef stride, at::IntArrayRef padding_tl, at::IntArrayRef padding_br,
                                 std::int64_t groups);
 
+/// Whether conv2d takes this inference convolution through Winograd's F(4x4, 3x3) (winograd.h; conv.cpp says when).
+bool conv2d_uses_winograd(const at::Tensor& x, const at::Tensor& weight, at::IntArrayRef stride,
+                          at::IntArrayRef padding_tl, at::IntArrayRef padding_br, std::int64_t groups,
+                          ConvActivation act);
+
 /// `weight` (OIHW) stored channels-last, the layout conv2d's oneDNN path wants: a net calls it once at load so that
 /// no conv copies its weight on each call. Same values, shape and autograd behaviour.
 at::Tensor conv_weight_layout(const at::Tensor& weight);

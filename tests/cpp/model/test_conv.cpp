@@ -2,9 +2,14 @@
 // and LibTorch's own oneDNN binding (the peer), including TF's asymmetric "SAME" padding and the fused ReLU.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <ATen/ATen.h>
 
+#include <ATen/Parallel.h>
+
 #include "model/conv.h"
+#include "model/winograd.h"
 
 namespace ferguard::detail {
 namespace {
@@ -20,7 +25,7 @@ class PackedConv : public ::testing::TestWithParam<PackedCase> {};
 TEST_P(PackedConv, MatchesFloat64ReferenceAndTheTorchBinding) {
   const PackedCase c = GetParam();
   at::manual_seed(11);
-  const at::Tensor x = at::randn({c.batch, c.in, c.size, c.size + 3});
+  const at::Tensor x = at::randn({c.batch, c.in, c.size, c.size == 1 ? 1 : c.size + 3});
   const at::Tensor w = conv_weight_layout(at::randn({c.out, c.in / c.groups, c.k, c.k}));
   const at::Tensor b = c.bias ? at::randn({c.out}) : at::Tensor();
   const std::vector<int64_t> s{c.stride, c.stride}, tl{c.pad_tl, c.pad_tl}, br{c.pad_br, c.pad_br};
@@ -53,7 +58,83 @@ INSTANTIATE_TEST_SUITE_P(
                       PackedCase{16, 16, 3, 1, 1, 1, 16, 19, 3, true, ConvActivation::relu},   // depthwise, symmetric
                       PackedCase{16, 8, 1, 1, 0, 0, 1, 19, 1, true, ConvActivation::relu},     // pointwise
                       PackedCase{3, 32, 7, 2, 0, 0, 1, 38, 1, true, ConvActivation::none},    // VALID stem (face-api recogniser)
-                      PackedCase{64, 64, 3, 1, 1, 1, 1, 9, 4, false, ConvActivation::relu}));  // batched
+                      PackedCase{64, 64, 3, 1, 1, 1, 1, 9, 4, false, ConvActivation::relu},  // batched
+                      PackedCase{16, 24, 1, 2, 0, 0, 1, 15, 2, true, ConvActivation::relu},  // strided 1x1: a subsample
+                      PackedCase{24, 16, 3, 1, 1, 1, 1, 1, 1, true, ConvActivation::none},   // 1 pixel: the centre tap
+                      PackedCase{24, 16, 3, 2, 0, 2, 1, 1, 1, false, ConvActivation::relu})); // 1 pixel: the corner tap
+
+// Winograd's F(4x4, 3x3) layers: the shapes it takes, against the float64 reference and oneDNN's direct kernel.
+struct WinogradCase {
+  int in, out, h, w, pad_tl, pad_br, batch;
+  bool bias;
+  ConvActivation act;
+};
+
+class WinogradConv : public ::testing::TestWithParam<WinogradCase> {};
+
+struct OneThread {  // Winograd runs on one intra-op thread only
+  OneThread() : before(at::get_num_threads()) { at::set_num_threads(1); }
+  ~OneThread() { at::set_num_threads(before); }
+  int before;
+};
+
+TEST_P(WinogradConv, MatchesFloat64ReferenceAndTheDirectKernel) {
+  const WinogradCase c = GetParam();
+  OneThread one;
+  at::manual_seed(7);
+  const at::Tensor x = at::relu(at::randn({c.batch, c.in, c.h, c.w}));
+  const at::Tensor w = conv_weight_layout(0.1 * at::randn({c.out, c.in, 3, 3}));
+  const at::Tensor b = c.bias ? at::randn({c.out}) : at::Tensor();
+  const std::vector<int64_t> s{1, 1}, tl{c.pad_tl, c.pad_tl}, br{c.pad_br, c.pad_br};
+  ASSERT_TRUE(conv2d_uses_winograd(x, w, s, tl, br, 1, c.act));
+  const at::Tensor y = conv2d(x, w, b, s, tl, br, {1, 1}, 1, c.act);
+
+  const at::Tensor xd = at::constant_pad_nd(x.to(at::kDouble), {c.pad_tl, c.pad_br, c.pad_tl, c.pad_br}, 0.0);
+  at::Tensor yd = at::conv2d(xd, w.to(at::kDouble).contiguous(), c.bias ? b.to(at::kDouble) : at::Tensor());
+  if (c.act == ConvActivation::relu) yd = at::relu(yd);
+  ASSERT_EQ(y.sizes(), yd.sizes());
+  const double scale = 1.0 + yd.abs().max().item<double>();
+  const double err = (y.to(at::kDouble) - yd).abs().max().item<double>();
+  at::Tensor direct = conv2d_torch_binding(x, w, b, s, tl, br, 1);
+  if (c.act == ConvActivation::relu) direct = at::relu(direct);
+  const double direct_err = (direct.to(at::kDouble) - yd).abs().max().item<double>();
+  std::cout << "[ winograd vs float64 ] " << c.in << "->" << c.out << " on " << c.h << "x" << c.w << ": max |diff| "
+            << err << " (direct kernel " << direct_err << ", max |y| " << scale - 1.0 << ")\n";
+  EXPECT_LT(err, 2e-5 * scale);
+  EXPECT_LT((y - direct).abs().max().item<double>(), 2e-5 * scale);
+  EXPECT_TRUE(y.is_contiguous(at::MemoryFormat::ChannelsLast));
+  // The same bytes on a second call (transformed weights cached, buffers reused).
+  EXPECT_TRUE(at::equal(conv2d(x, w, b, s, tl, br, {1, 1}, 1, c.act), y));
+  // The transforms' plain code (CPUs without AVX2) gives the same sums up to rounding.
+  winograd_generic_only(true);
+  const at::Tensor generic = conv2d(x, w, b, s, tl, br, {1, 1}, 1, c.act);
+  winograd_generic_only(false);
+  EXPECT_LT((generic - y).abs().max().item<double>(), 1e-5 * scale);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, WinogradConv,
+    ::testing::Values(WinogradCase{32, 32, 35, 35, 1, 1, 1, true, ConvActivation::relu},   // the recogniser's first stage
+                      WinogradCase{64, 64, 17, 17, 1, 1, 1, true, ConvActivation::none},   // its second
+                      WinogradCase{32, 64, 31, 31, 0, 0, 1, true, ConvActivation::relu},   // emotion, VALID
+                      WinogradCase{16, 24, 18, 23, 0, 1, 2, false, ConvActivation::none},  // TF SAME's extra row, batch 2
+                      WinogradCase{20, 16, 21, 14, 2, 2, 1, true, ConvActivation::none})); // odd sizes, wide padding
+
+TEST(WinogradConv, OnlyWhereItIsFaster) {
+  OneThread one;
+  const at::Tensor w = conv_weight_layout(at::randn({32, 32, 3, 3}));
+  const at::Tensor x = at::randn({1, 32, 35, 35});
+  EXPECT_TRUE(conv2d_uses_winograd(x, w, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none));
+  EXPECT_FALSE(conv2d_uses_winograd(x, w, {2, 2}, {1, 1}, {1, 1}, 1, ConvActivation::none));  // strided
+  EXPECT_FALSE(conv2d_uses_winograd(x, w, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::relu6));
+  EXPECT_FALSE(conv2d_uses_winograd(at::randn({1, 32, 8, 8}), w, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none));
+  EXPECT_FALSE(conv2d_uses_winograd(at::randn({1, 8, 35, 35}), conv_weight_layout(at::randn({32, 8, 3, 3})), {1, 1},
+                                    {1, 1}, {1, 1}, 1, ConvActivation::none));  // too few channels
+  EXPECT_FALSE(conv2d_uses_winograd(x, conv_weight_layout(at::randn({32, 1, 3, 3})), {1, 1}, {1, 1}, {1, 1}, 32,
+                                    ConvActivation::none));  // depthwise
+  at::set_num_threads(2);
+  EXPECT_FALSE(conv2d_uses_winograd(x, w, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none));
+}
 
 TEST(PackedConv, SeesInPlaceWeightChangesAndGradientsStillFlow) {
   at::manual_seed(3);
