@@ -259,6 +259,79 @@ GraphValue pad(const GraphNode& n, const Args& args) {
 
 const std::vector<std::string>& supported_graph_ops() { return kOps; }
 
+bool spatial_mean_of_convolution_fits(const GraphNode& conv, const GraphNode& mean, const at::Tensor& axes) {
+  if (mean.op != "Mean" || (mean.flags.count("keep_dims") && mean.flags.at("keep_dims"))) return false;
+  if (conv.op != "Conv2D" && !(conv.op == "_FusedConv2D" && conv.fused_ops == std::vector<std::string>{"BiasAdd"}))
+    return false;
+  const auto s = spatial(conv, "strides", 1), d = spatial(conv, "dilations", 1);
+  if (s != std::vector<int64_t>{1, 1} || d != std::vector<int64_t>{1, 1}) return false;
+  if (!axes.defined() || axes.numel() != 2) return false;
+  std::vector<int64_t> a = int_values(axes);
+  for (auto& v : a) v = v < 0 ? v + 4 : v;
+  std::sort(a.begin(), a.end());
+  return a == std::vector<int64_t>{1, 2};
+}
+
+GraphValue spatial_mean_of_convolution(const GraphNode& conv, const Args& args, const at::Tensor& filter) {
+  const at::Tensor x = pooled_contiguous(to_nchw(*args[0], conv), at::MemoryFormat::ChannelsLast);  // NHWC memory
+  FERGUARD_CHECK_AS(x.scalar_type() == at::kFloat, ModelError, "node '{}' ({}): expected a float input", conv.name,
+                    conv.op);
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const int64_t out = filter.size(0), kh = filter.size(2), kw = filter.size(3);
+  FERGUARD_CHECK_AS(filter.size(1) == c, ModelError, "node '{}' ({}): filter for {} channels, input has {}", conv.name,
+                    conv.op, filter.size(1), c);
+  const auto pad = tf_padding(conv, h, w, kh, kw);  // top, bottom, left, right
+  const int64_t ho = h + pad[0] + pad[1] - kh + 1, wo = w + pad[2] + pad[3] - kw + 1;
+  FERGUARD_CHECK_AS(ho > 0 && wo > 0, ModelError, "node '{}' ({}): empty output", conv.name, conv.op);
+  // Summed-area table per channel, in double: I[y][x] = sum of rows < y and columns < x.
+  const float* px = x.data_ptr<float>();
+  std::vector<double> table(std::size_t((h + 1) * (w + 1) * c));
+  auto cell = [&](int64_t y, int64_t xx) { return table.data() + (y * (w + 1) + xx) * c; };
+  // One row of per-channel window sums for each tap, then the product with the taps' weights.
+  const at::Tensor wd = filter.to(at::kDouble).permute({2, 3, 1, 0}).contiguous();  // [kh][kw][C][out]
+  const double* pw = wd.data_ptr<double>();
+  std::vector<double> bias{0.0};
+  if (conv.op == "_FusedConv2D") {
+    FERGUARD_CHECK_AS(args.size() > 2, ModelError, "node '{}' ({}): fused BiasAdd needs a bias argument", conv.name,
+                      conv.op);
+    const at::Tensor b = channel_vector(args[2]->tensor, out, conv, "bias").to(at::kDouble).contiguous();
+    bias.assign(b.data_ptr<double>(), b.data_ptr<double>() + b.numel());
+  }
+  at::Tensor result = at::empty({n, out}, at::kFloat);
+  std::vector<double> acc(out);
+  for (int64_t b = 0; b < n; ++b) {
+    std::fill(table.begin(), table.end(), 0.0);
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t xx = 0; xx < w; ++xx) {
+        const float* v = px + ((b * h + y) * w + xx) * c;
+        double* dst = cell(y + 1, xx + 1);
+        const double *up = cell(y, xx + 1), *left = cell(y + 1, xx), *diag = cell(y, xx);
+        for (int64_t k = 0; k < c; ++k) dst[k] = v[k] + up[k] + left[k] - diag[k];
+      }
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t ky = 0; ky < kh; ++ky)
+      for (int64_t kx = 0; kx < kw; ++kx) {
+        // Output (oy, ox) reads input (oy + ky - top, ox + kx - left); over the output's extent, cut to the input.
+        const int64_t y0 = std::max<int64_t>(0, ky - pad[0]), y1 = std::min<int64_t>(h, ky - pad[0] + ho);
+        const int64_t x0 = std::max<int64_t>(0, kx - pad[2]), x1 = std::min<int64_t>(w, kx - pad[2] + wo);
+        if (y0 >= y1 || x0 >= x1) continue;
+        const double *a = cell(y1, x1), *bq = cell(y0, x1), *cq = cell(y1, x0), *dq = cell(y0, x0);
+        const double* tap = pw + (ky * kw + kx) * c * out;
+        for (int64_t k = 0; k < c; ++k) {
+          const double sum = a[k] - bq[k] - cq[k] + dq[k];
+          const double* row = tap + k * out;
+          for (int64_t o = 0; o < out; ++o) acc[o] += sum * row[o];
+        }
+      }
+    const double inv = 1.0 / double(ho * wo);
+    float* r = result.data_ptr<float>() + b * out;
+    for (int64_t o = 0; o < out; ++o) r[o] = float(acc[o] * inv + bias[std::size_t(bias.size() == 1 ? 0 : o)]);
+  }
+  return {result, false};
+}
+
+
+
 bool is_convolution(const std::string& op) {
   return op == "Conv2D" || op == "_FusedConv2D" || op == "DepthwiseConv2dNative" || op == "FusedDepthwiseConv2dNative";
 }

@@ -244,6 +244,21 @@ void TfjsGraph::prepare() {
     auto p = prepared_.find(n.name);
     filters_.push_back(p == prepared_.end() ? at::Tensor() : p->second);
   }
+  // A Mean over the spatial axes of a convolution that nothing else reads is computed from the convolution's input
+  // (graph_ops.h, spatial_mean_of_convolution): the convolution's output is never made.
+  mean_of_conv_.assign(nodes_.size(), std::size_t(-1));
+  std::vector<int> readers(nodes_.size(), 0);
+  for (const auto& in : inputs_)
+    for (std::size_t j : in) ++readers[j];
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].op != "Mean" || inputs_[i].size() != 2) continue;
+    const std::size_t c = inputs_[i][0];
+    const GraphNode& axes = nodes_[inputs_[i][1]];
+    if (readers[c] != 1 || !filters_[c].defined() || axes.op != "Const") continue;
+    if (!spatial_mean_of_convolution_fits(nodes_[c], nodes_[i], constants_.at(axes.name))) continue;
+    mean_of_conv_[i] = c;
+    inputs_[i] = inputs_[c];
+  }
 }
 
 std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& feeds,
@@ -286,7 +301,9 @@ std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& 
     std::vector<const GraphValue*> args;
     for (std::size_t in : inputs_[i]) args.push_back(&values[in]);
     try {
-      values[i] = run_op(n, args, filters_[i]);
+      const std::size_t conv = mean_of_conv_[i];
+      values[i] = conv != std::size_t(-1) ? spatial_mean_of_convolution(nodes_[conv], args, filters_[conv])
+                                          : run_op(n, args, filters_[i]);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {

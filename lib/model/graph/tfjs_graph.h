@@ -10,6 +10,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -58,6 +59,11 @@ class TfjsGraph {
   /// Nodes no other node reads (Const and Placeholder nodes excepted), in topological order.
   std::vector<std::string> sinks() const;
   bool has_node(const std::string& name) const { return index_.count(name) != 0; }
+  /// How many spatial Means are computed from their convolution's input (for tests).
+  std::size_t fused_spatial_means() const {
+    return std::size_t(std::count_if(mean_of_conv_.begin(), mean_of_conv_.end(),
+                                     [](std::size_t c) { return c != std::size_t(-1); }));
+  }
   const std::string& source() const { return source_; }
   std::size_t size() const { return nodes_.size(); }
   /// Whether every file it was loaded from matched a bundled model's pinned sha256 (see model_files.h).
@@ -73,6 +79,8 @@ class TfjsGraph {
   std::map<std::string, at::Tensor> prepared_;   // conv node name -> filter in torch layout
   std::vector<std::vector<std::size_t>> inputs_;  // per node: positions of its inputs in nodes_
   std::vector<at::Tensor> filters_;               // per node: prepared_ entry or undefined
+  std::vector<std::size_t> mean_of_conv_;         // per node: for a spatial Mean of a convolution only it reads, that
+                                                  // convolution (the Mean then takes its inputs); else npos
   std::vector<std::string> placeholders_;
   std::vector<std::string> declared_outputs_;
   bool pinned_ = false;

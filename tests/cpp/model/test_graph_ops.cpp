@@ -189,6 +189,43 @@ TEST(GraphOps, BroadcastingAgainstConstantsAfterAConvolution) {
   EXPECT_LE(max_diff(run(nodes, {{"f", f}, {"c", c}, {"k", k}}, x), ref), 1e-5);
 }
 
+// A spatial Mean of a stride-1 convolution that nothing else reads is computed from window sums of the input, without
+// the convolution's output (the emotion model's last two nodes): against the naive convolution, then the mean.
+TEST(GraphOps, SpatialMeanOfAConvolutionFromWindowSums) {
+  const at::Tensor axes = at::tensor({1, 2}, at::kInt), negative = at::tensor({-3, -2}, at::kInt);
+  for (const std::string padding : {"SAME", "VALID"})
+    for (int64_t w : {5, 8}) {
+      const at::Tensor x = rnd({2, 7, w, 6}, 30 + w), f = rnd({3, 3, 6, 4}, 31), b = rnd({4}, 32);
+      const at::Tensor want = (naive_conv(x, f, padding, 1, 1, false) + b).mean({1, 2});
+      GraphNode conv = conv_node("conv", "_FusedConv2D", {"x", "f", "b"}, padding, 1);
+      conv.fused_ops = {"BiasAdd"};
+      for (const at::Tensor& ax : {axes, negative}) {
+        std::vector<GraphNode> nodes{conv, node("y", "Mean", {"conv", "ax"}), node("x", "Placeholder", {}),
+                                     node("f", "Const", {}), node("b", "Const", {}), node("ax", "Const", {})};
+        const TfjsGraph g = TfjsGraph::from_nodes(nodes, {{"f", f}, {"b", b}, {"ax", ax}}, "test");
+        EXPECT_EQ(g.fused_spatial_means(), 1u);
+        EXPECT_LE(max_diff(g.run({{"x", x}}, {"y"})[0], want), 1e-5) << padding << " width " << w;
+      }
+    }
+  // Not when the convolution is read twice, strided, or followed by an activation: the plain ops then run.
+  const at::Tensor x = rnd({1, 6, 6, 3}, 40), f = rnd({3, 3, 3, 2}, 41);
+  GraphNode strided = conv_node("conv", "Conv2D", {"x", "f"}, "SAME", 2);
+  GraphNode relu = conv_node("conv", "_FusedConv2D", {"x", "f", "b"}, "SAME", 1);
+  relu.fused_ops = {"BiasAdd", "Relu"};
+  for (const GraphNode& c : {strided, relu}) {
+    std::vector<GraphNode> nodes{c, node("y", "Mean", {"conv", "ax"}), node("x", "Placeholder", {}),
+                                 node("f", "Const", {}), node("b", "Const", {}), node("ax", "Const", {})};
+    EXPECT_EQ(TfjsGraph::from_nodes(nodes, {{"f", f}, {"b", rnd({2}, 42)}, {"ax", axes}}, "test").fused_spatial_means(),
+              0u);
+  }
+  std::vector<GraphNode> twice{conv_node("conv", "Conv2D", {"x", "f"}, "SAME", 1), node("y", "Mean", {"conv", "ax"}),
+                               node("z", "Relu", {"conv"}), node("x", "Placeholder", {}), node("f", "Const", {}),
+                               node("ax", "Const", {})};
+  const TfjsGraph g = TfjsGraph::from_nodes(twice, {{"f", f}, {"ax", axes}}, "test");
+  EXPECT_EQ(g.fused_spatial_means(), 0u);
+  EXPECT_LE(max_diff(g.run({{"x", x}}, {"y"})[0], naive_conv(x, f, "SAME", 1, 1, false).mean({1, 2})), 1e-5);
+}
+
 TEST(GraphOps, ReductionsOnLogicalAxes) {
   const at::Tensor x = rnd({2, 4, 5, 3}, 22), f = rnd({1, 1, 3, 3}, 23);
   const at::Tensor conv = naive_conv(x, f, "VALID", 1, 1, false);
