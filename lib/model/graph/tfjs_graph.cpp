@@ -302,8 +302,14 @@ std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& 
     for (std::size_t in : inputs_[i]) args.push_back(&values[in]);
     try {
       const std::size_t conv = mean_of_conv_[i];
-      values[i] = conv != std::size_t(-1) ? spatial_mean_of_convolution(nodes_[conv], args, filters_[conv])
-                                          : run_op(n, args, filters_[i]);
+      if (conv == std::size_t(-1)) {
+        values[i] = run_op(n, args, filters_[i]);
+      } else if (!(at::GradMode::is_enabled() && args[0]->tensor.requires_grad())) {
+        values[i] = spatial_mean_of_convolution(nodes_[conv], args, filters_[conv]);
+      } else {  // a gradient is wanted: the convolution, then the mean, as LibTorch ops
+        const GraphValue y = run_op(nodes_[conv], args, filters_[conv]);
+        values[i] = {to_logical(y).mean({1, 2}), false};
+      }
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {

@@ -207,6 +207,20 @@ TEST(GraphOps, SpatialMeanOfAConvolutionFromWindowSums) {
         EXPECT_LE(max_diff(g.run({{"x", x}}, {"y"})[0], want), 1e-5) << padding << " width " << w;
       }
     }
+  // With an input that needs a gradient, the convolution and the mean run as LibTorch ops, and the gradient flows.
+  {
+    const at::Tensor x = rnd({1, 7, 5, 6}, 35).requires_grad_(true), f = rnd({3, 3, 6, 4}, 31), b = rnd({4}, 32);
+    GraphNode conv = conv_node("conv", "_FusedConv2D", {"x", "f", "b"}, "SAME", 1);
+    conv.fused_ops = {"BiasAdd"};
+    std::vector<GraphNode> nodes{conv, node("y", "Mean", {"conv", "ax"}), node("x", "Placeholder", {}),
+                                 node("f", "Const", {}), node("b", "Const", {}), node("ax", "Const", {})};
+    const TfjsGraph g = TfjsGraph::from_nodes(nodes, {{"f", f}, {"b", b}, {"ax", axes}}, "test");
+    const at::Tensor y = g.run({{"x", x}}, {"y"})[0];
+    EXPECT_LE(max_diff(y.detach(), (naive_conv(x.detach(), f, "SAME", 1, 1, false) + b).mean({1, 2})), 1e-5);
+    ASSERT_TRUE(y.requires_grad());
+    y.sum().backward();
+    EXPECT_GT(x.grad().abs().max().item<double>(), 0.0);
+  }
   // Not when the convolution is read twice, strided, or followed by an activation: the plain ops then run.
   const at::Tensor x = rnd({1, 6, 6, 3}, 40), f = rnd({3, 3, 3, 2}, 41);
   GraphNode strided = conv_node("conv", "Conv2D", {"x", "f"}, "SAME", 2);
