@@ -50,7 +50,44 @@ at::Tensor activate(at::Tensor y, ConvActivation act, bool in_place) {
   return y;
 }
 
+// A weight tensor's version for the caches below: in-place changes bump it and make them repack (inference tensors
+// keep no version: weights loaded under InferenceMode are taken as frozen).
+std::uint32_t weight_version(const at::Tensor& weight) {
+  return weight.is_inference() ? 0u : static_cast<std::uint32_t>(weight._version());
+}
+
+// A tensor derived from a frozen weight (its Winograd transform, one of its taps, its flip for the input gradient),
+// made once per (weight, version, `kind`) by `make` and kept while the weight lives.
+template <typename Make>
+at::Tensor derived_weight(const at::Tensor& weight, std::int64_t kind, Make&& make) {
+  struct Derived {
+    c10::weak_intrusive_ptr<c10::TensorImpl> owner;
+    std::uint32_t version;
+    at::Tensor value;
+  };
+  static std::mutex mutex;
+  static std::map<std::pair<c10::TensorImpl*, std::int64_t>, Derived> cache;
+  const auto key = std::make_pair(weight.unsafeGetTensorImpl(), kind);
+  const std::uint32_t version = weight_version(weight);
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(key);
+  if (it != cache.end() && !it->second.owner.expired() && it->second.version == version) return it->second.value;
+  // A miss (or a dead weight whose address was reused): drop every dead entry, then add this one.
+  for (auto d = cache.begin(); d != cache.end();) d = d->second.owner.expired() ? cache.erase(d) : std::next(d);
+  at::Tensor value = make();
+  cache.insert_or_assign(key, Derived{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), version,
+                                      value});
+  return value;
+}
+
 #ifdef FERGUARD_HAVE_DNNL
+// Output height and width of a convolution of `x` by `weight` with geometry `g`.
+std::array<std::int64_t, 2> output_size(const at::Tensor& x, const at::Tensor& weight, const Geometry& g) {
+  const std::int64_t kh = weight.size(2), kw = weight.size(3);
+  return {(x.size(2) + g.pad_tl[0] + g.pad_br[0] - ((kh - 1) * g.dilation[0] + 1)) / g.stride[0] + 1,
+          (x.size(3) + g.pad_tl[1] + g.pad_br[1] - ((kw - 1) * g.dilation[1] + 1)) / g.stride[1] + 1};
+}
+
 // Inference convolutions straight through oneDNN (the libdnnl.so.2 LibTorch itself runs on). LibTorch 1.13's
 // at::mkldnn_convolution hands oneDNN plain OIHW weights, and oneDNN reorders them into its blocked layout on
 // every call: measured with ONEDNN_VERBOSE on face-api's recogniser at batch 1, 4.1 ms of reorders beside 12.9 ms
@@ -109,17 +146,14 @@ class OneDnnInference {
     for (const auto* a : {&g.stride, &g.pad_tl, &g.pad_br, &g.dilation}) key.insert(key.end(), a->begin(), a->end());
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(key);
-    // In-place changes bump a tensor's version and repack it (inference tensors keep no version: weights loaded
-    // under InferenceMode are taken as frozen).
-    const auto version = weight.is_inference() ? 0u : static_cast<std::uint32_t>(weight._version());
+    const std::uint32_t version = weight_version(weight);
     if (it != entries_.end() && !it->second.owner.expired() && it->second.version == version) return it->second;
     if (it == entries_.end())  // a new key: first drop the entries of weights that no longer exist
       for (auto d = entries_.begin(); d != entries_.end();) d = d->second.owner.expired() ? entries_.erase(d) : std::next(d);
 
     const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
     const std::int64_t o = weight.size(0), kh = weight.size(2), kw = weight.size(3);
-    const std::int64_t ho = (h + g.pad_tl[0] + g.pad_br[0] - ((kh - 1) * g.dilation[0] + 1)) / g.stride[0] + 1;
-    const std::int64_t wo = (w + g.pad_tl[1] + g.pad_br[1] - ((kw - 1) * g.dilation[1] + 1)) / g.stride[1] + 1;
+    const auto [ho, wo] = output_size(x, weight, g);
     Entry e(c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()));
     e.version = version;
     e.out = {n, o, ho, wo};
@@ -168,12 +202,6 @@ at::Tensor torch_onednn_conv(const at::Tensor& x, const at::Tensor& weight, cons
 }
 
 #ifdef FERGUARD_HAVE_DNNL
-std::array<std::int64_t, 2> output_size(const at::Tensor& x, const at::Tensor& weight, const Geometry& g) {
-  const std::int64_t kh = weight.size(2), kw = weight.size(3);
-  return {(x.size(2) + g.pad_tl[0] + g.pad_br[0] - ((kh - 1) * g.dilation[0] + 1)) / g.stride[0] + 1,
-          (x.size(3) + g.pad_tl[1] + g.pad_br[1] - ((kw - 1) * g.dilation[1] + 1)) / g.stride[1] + 1};
-}
-
 // Winograd's F(4x4, 3x3) (winograd.h) for the 3x3 stride-1 layers where it is faster than oneDNN's direct kernel,
 // which already runs them at the core's FMA peak: 1.35-1.4x per layer, measured alone, on the recogniser's 35x35x32
 // and 17x17x64 layers and the emotion model's 29x29x64 one. Only with at least 16 output tiles of 4x4: its weights
@@ -190,28 +218,15 @@ bool use_winograd(const at::Tensor& x, const at::Tensor& weight, const Geometry&
   return out[0] >= 4 && out[1] >= 4 && tiles >= 16 && g.pad_tl[0] <= 2 && g.pad_tl[1] <= 2 && g.pad_br[0] <= 2 && g.pad_br[1] <= 2;
 }
 
-// The transformed weights, made once per weight tensor (and version) and kept while it lives.
+// The transformed weights (36 matrices of in x out), kept per weight tensor.
 at::Tensor winograd_packed(const at::Tensor& weight) {
-  static std::mutex mutex;
-  struct Packed {
-    c10::weak_intrusive_ptr<c10::TensorImpl> owner;
-    std::uint32_t version;
-    at::Tensor u;
-  };
-  static std::unordered_map<c10::TensorImpl*, Packed> cache;
-  const auto version = weight.is_inference() ? 0u : static_cast<std::uint32_t>(weight._version());
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(weight.unsafeGetTensorImpl());
-  if (it != cache.end() && !it->second.owner.expired() && it->second.version == version) return it->second.u;
-  for (auto d = cache.begin(); d != cache.end();) d = d->second.owner.expired() ? cache.erase(d) : std::next(d);
-  const at::Tensor plain = weight.contiguous();  // OIHW
-  const int out = int(weight.size(0)), in = int(weight.size(1));
-  const std::vector<float> u = winograd_weights(plain.data_ptr<float>(), out, in);
-  at::Tensor packed = at::empty({std::int64_t(u.size())}, at::kFloat);
-  std::copy(u.begin(), u.end(), packed.data_ptr<float>());
-  cache.insert_or_assign(weight.unsafeGetTensorImpl(),
-                         Packed{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), version, packed});
-  return packed;
+  return derived_weight(weight, -1, [&] {
+    const at::Tensor plain = weight.contiguous();  // OIHW
+    const std::vector<float> u = winograd_weights(plain.data_ptr<float>(), int(weight.size(0)), int(weight.size(1)));
+    at::Tensor packed = at::empty({std::int64_t(u.size())}, at::kFloat);
+    std::copy(u.begin(), u.end(), packed.data_ptr<float>());
+    return packed;
+  });
 }
 
 at::Tensor winograd_inference(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
@@ -230,31 +245,11 @@ at::Tensor winograd_inference(const at::Tensor& input, const at::Tensor& weight,
                 y.data_ptr<float>());
   return y;
 }
-#endif
-
-#ifdef FERGUARD_HAVE_DNNL
-// Tap (ty, tx) of `weight` as a 1x1 weight, made once per weight tensor (and version) and kept while it lives, so
-// that the packed-weight cache sees one tensor.
+// Tap (ty, tx) of `weight` as a 1x1 weight, kept per weight tensor so that the packed-weight cache sees one tensor.
 at::Tensor weight_tap(const at::Tensor& weight, std::int64_t ty, std::int64_t tx) {
-  static std::mutex mutex;
-  struct Tap {
-    c10::weak_intrusive_ptr<c10::TensorImpl> owner;
-    std::uint32_t version;
-    std::int64_t ty, tx;
-    at::Tensor w;
-  };
-  static std::unordered_map<c10::TensorImpl*, Tap> cache;
-  const auto version = weight.is_inference() ? 0u : static_cast<std::uint32_t>(weight._version());
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(weight.unsafeGetTensorImpl());
-  if (it != cache.end() && !it->second.owner.expired() && it->second.version == version && it->second.ty == ty &&
-      it->second.tx == tx)
-    return it->second.w;
-  for (auto d = cache.begin(); d != cache.end();) d = d->second.owner.expired() ? cache.erase(d) : std::next(d);
-  at::Tensor w = weight.slice(2, ty, ty + 1).slice(3, tx, tx + 1).contiguous(at::MemoryFormat::ChannelsLast);
-  cache.insert_or_assign(weight.unsafeGetTensorImpl(),
-                         Tap{c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), version, ty, tx, w});
-  return w;
+  return derived_weight(weight, ty * weight.size(3) + tx, [&] {
+    return weight.slice(2, ty, ty + 1).slice(3, tx, tx + 1).contiguous(at::MemoryFormat::ChannelsLast);
+  });
 }
 #endif
 
@@ -299,25 +294,17 @@ at::Tensor onednn_inference(const at::Tensor& x, const at::Tensor& weight, const
 // privatizer's gradients go through here instead: grad_input = conv(zero-dilated, padded grad_output, the weight
 // flipped in space with in/out channels swapped per group).
 //
-// The flipped weights are made once per weight tensor (frozen weights never change) and kept while it lives.
+// The flipped weights are made once per weight tensor and kept while it lives.
 at::Tensor backward_weight(const at::Tensor& weight, std::int64_t groups) {
-  static std::mutex mutex;
-  static std::unordered_map<c10::TensorImpl*, std::pair<c10::weak_intrusive_ptr<c10::TensorImpl>, at::Tensor>> cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache.find(weight.unsafeGetTensorImpl());
-  if (it != cache.end() && !it->second.first.expired()) return it->second.second;
-  // A miss (or a dead weight whose address was reused): drop every dead entry, then add this one.
-  for (it = cache.begin(); it != cache.end();) it = it->second.first.expired() ? cache.erase(it) : std::next(it);
-  const std::int64_t out_c = weight.size(0), in_per_group = weight.size(1), kh = weight.size(2), kw = weight.size(3);
-  const at::Tensor w = weight.contiguous()
-                           .view({groups, out_c / groups, in_per_group, kh, kw})
-                           .transpose(1, 2)
-                           .reshape({groups * in_per_group, out_c / groups, kh, kw})
-                           .flip({2, 3})
-                           .contiguous(at::MemoryFormat::ChannelsLast);
-  cache.emplace(weight.unsafeGetTensorImpl(),
-                std::make_pair(c10::weak_intrusive_ptr<c10::TensorImpl>(weight.getIntrusivePtr()), w));
-  return w;
+  return derived_weight(weight, -2, [&] {
+    const std::int64_t out_c = weight.size(0), in_per_group = weight.size(1), kh = weight.size(2), kw = weight.size(3);
+    return weight.contiguous()
+        .view({groups, out_c / groups, in_per_group, kh, kw})
+        .transpose(1, 2)
+        .reshape({groups * in_per_group, out_c / groups, kh, kw})
+        .flip({2, 3})
+        .contiguous(at::MemoryFormat::ChannelsLast);
+  });
 }
 
 at::Tensor conv_input_grad(const at::Tensor& grad_out, const at::Tensor& weight, at::IntArrayRef input_size,

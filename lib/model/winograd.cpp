@@ -53,39 +53,27 @@ FERGUARD_OUTPUT_1D(output_1d_avx2, __attribute__((target("avx2,fma"))))
 #undef FERGUARD_INPUT_1D
 #undef FERGUARD_OUTPUT_1D
 
-// The transforms run over channels, contiguous in NHWC, so that the compiler vectorises them; the products between
-// them are oneDNN's sgemm. AVX2 and FMA where the CPU has them (checked once), SSE2 otherwise.
-struct Generic {
-  static void input_1d(const float* const i[6], float* const o[6], int n) {
-    input_1d_generic(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], o[3], o[4], o[5], n);
-  }
-  static void output_1d(const float* const i[6], float* const o[4], int n) {
-    output_1d_generic(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], o[3], n);
-  }
-};
-struct Avx2 {
-  static void input_1d(const float* const i[6], float* const o[6], int n) {
-    input_1d_avx2(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], o[3], o[4], o[5], n);
-  }
-  static void output_1d(const float* const i[6], float* const o[4], int n) {
-    output_1d_avx2(i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2], o[3], n);
-  }
-};
-
 std::atomic<bool> generic_only{false};
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes && !generic_only.load(std::memory_order_relaxed);
+// The transforms run over channels, contiguous in NHWC, so that the compiler vectorises them; the products between
+// them are oneDNN's sgemm. AVX2 and FMA where the CPU has them (checked once), SSE2 otherwise.
+struct Transforms {
+  decltype(&input_1d_generic) input;
+  decltype(&output_1d_generic) output;
+};
+
+Transforms transforms() {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2 && !generic_only.load(std::memory_order_relaxed)) return {input_1d_avx2, output_1d_avx2};
+  return {input_1d_generic, output_1d_generic};
 }
 
-template <class K>
-void run(const WinogradShape& s, const float* x, const float* u, const float* bias, bool relu, float* v, float* m,
-         float* scratch, float* y) {
+void run(const Transforms& tf, const WinogradShape& s, const float* x, const float* u, const float* bias, bool relu,
+         float* v, float* m, float* scratch, float* y) {
   const int C = s.in, O = s.out;
   const int th = (s.out_h + 3) / 4, tw = (s.out_w + 3) / 4;
   const std::int64_t T = std::int64_t(s.batch) * th * tw;
-  // Scratch: a zero row of C, six rows of 6 x C, six more of 6 x max(C, O).
+  // Scratch (winograd_buffers): a zero row, then two blocks of 36 rows, each row max(C, O) wide.
   float* zero = scratch;
   std::fill(zero, zero + std::max(C, O), 0.0f);
   float* rows = zero + std::max(C, O);               // 36 x max(C, O)
@@ -108,7 +96,7 @@ void run(const WinogradShape& s, const float* x, const float* u, const float* bi
                         : zero;
             out[k] = rows + (std::size_t(k) * 6 + j) * C;
           }
-          K::input_1d(in, out, C);
+          tf.input(in[0], in[1], in[2], in[3], in[4], in[5], out[0], out[1], out[2], out[3], out[4], out[5], C);
         }
         for (int i = 0; i < 6; ++i) {
           const float* in[6];
@@ -117,7 +105,7 @@ void run(const WinogradShape& s, const float* x, const float* u, const float* bi
             in[k] = rows + (std::size_t(i) * 6 + k) * C;
             out[k] = v + (std::size_t(i * 6 + k) * T + t) * C;
           }
-          K::input_1d(in, out, C);
+          tf.input(in[0], in[1], in[2], in[3], in[4], in[5], out[0], out[1], out[2], out[3], out[4], out[5], C);
         }
       }
 
@@ -136,7 +124,7 @@ void run(const WinogradShape& s, const float* x, const float* u, const float* bi
           float* out[4];
           for (int k = 0; k < 6; ++k) in[k] = m + (std::size_t(k * 6 + j) * T + t) * O;
           for (int k = 0; k < 4; ++k) out[k] = cols + (std::size_t(k) * 6 + j) * O;
-          K::output_1d(in, out, O);
+          tf.output(in[0], in[1], in[2], in[3], in[4], in[5], out[0], out[1], out[2], out[3], O);
         }
         for (int i = 0; i < 4; ++i) {
           const int oy = ty * 4 + i;
@@ -145,7 +133,7 @@ void run(const WinogradShape& s, const float* x, const float* u, const float* bi
           float* out[4];
           for (int k = 0; k < 6; ++k) in[k] = cols + (std::size_t(i) * 6 + k) * O;
           for (int k = 0; k < 4; ++k) out[k] = rows + std::size_t(k) * O;
-          K::output_1d(in, out, O);
+          tf.output(in[0], in[1], in[2], in[3], in[4], in[5], out[0], out[1], out[2], out[3], O);
           for (int k = 0; k < 4; ++k) {
             const int ox = tx * 4 + k;
             if (ox >= s.out_w) break;
@@ -190,10 +178,7 @@ WinogradBuffers winograd_buffers(const WinogradShape& s) {
 
 void winograd_conv(const WinogradShape& s, const float* x, const float* u, const float* bias, bool relu, float* v,
                    float* m, float* scratch, float* y) {
-  if (has_avx2())
-    run<Avx2>(s, x, u, bias, relu, v, m, scratch, y);
-  else
-    run<Generic>(s, x, u, bias, relu, v, m, scratch, y);
+  run(transforms(), s, x, u, bias, relu, v, m, scratch, y);
 }
 
 }  // namespace ferguard::detail

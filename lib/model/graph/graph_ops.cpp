@@ -288,8 +288,7 @@ GraphValue spatial_mean_of_convolution(const GraphNode& conv, const Args& args, 
   std::vector<double> table(std::size_t((h + 1) * (w + 1) * c));
   auto cell = [&](int64_t y, int64_t xx) { return table.data() + (y * (w + 1) + xx) * c; };
   // One row of per-channel window sums for each tap, then the product with the taps' weights.
-  const at::Tensor wd = filter.to(at::kDouble).permute({2, 3, 1, 0}).contiguous();  // [kh][kw][C][out]
-  const double* pw = wd.data_ptr<double>();
+  const auto f = filter.accessor<float, 4>();  // [out][C][kh][kw], read where it lies
   std::vector<double> bias{0.0};
   if (conv.op == "_FusedConv2D") {
     FERGUARD_CHECK_AS(args.size() > 2, ModelError, "node '{}' ({}): fused BiasAdd needs a bias argument", conv.name,
@@ -316,11 +315,9 @@ GraphValue spatial_mean_of_convolution(const GraphNode& conv, const Args& args, 
         const int64_t x0 = std::max<int64_t>(0, kx - pad[2]), x1 = std::min<int64_t>(w, kx - pad[2] + wo);
         if (y0 >= y1 || x0 >= x1) continue;
         const double *a = cell(y1, x1), *bq = cell(y0, x1), *cq = cell(y1, x0), *dq = cell(y0, x0);
-        const double* tap = pw + (ky * kw + kx) * c * out;
         for (int64_t k = 0; k < c; ++k) {
           const double sum = a[k] - bq[k] - cq[k] + dq[k];
-          const double* row = tap + k * out;
-          for (int64_t o = 0; o < out; ++o) acc[o] += sum * row[o];
+          for (int64_t o = 0; o < out; ++o) acc[o] += sum * f[o][k][ky][kx];
         }
       }
     const double inv = 1.0 / double(ho * wo);

@@ -257,7 +257,9 @@ void TfjsGraph::prepare() {
     if (readers[c] != 1 || !filters_[c].defined() || axes.op != "Const") continue;
     if (!spatial_mean_of_convolution_fits(nodes_[c], nodes_[i], constants_.at(axes.name))) continue;
     mean_of_conv_[i] = c;
-    inputs_[i] = inputs_[c];
+    const std::size_t axes_input = inputs_[i][1];
+    inputs_[i] = inputs_[c];  // the convolution's inputs, then the Mean's axes
+    inputs_[i].push_back(axes_input);
   }
 }
 
@@ -306,9 +308,10 @@ std::vector<at::Tensor> TfjsGraph::run(const std::map<std::string, at::Tensor>& 
         values[i] = run_op(n, args, filters_[i]);
       } else if (!(at::GradMode::is_enabled() && args[0]->tensor.requires_grad())) {
         values[i] = spatial_mean_of_convolution(nodes_[conv], args, filters_[conv]);
-      } else {  // a gradient is wanted: the convolution, then the mean, as LibTorch ops
-        const GraphValue y = run_op(nodes_[conv], args, filters_[conv]);
-        values[i] = {to_logical(y).mean({1, 2}), false};
+      } else {  // a gradient is wanted: the convolution, then the Mean, as the plain ops
+        const std::vector<const GraphValue*> conv_args(args.begin(), args.end() - 1);
+        const GraphValue y = run_op(nodes_[conv], conv_args, filters_[conv]);
+        values[i] = run_op(n, {&y, args.back()}, at::Tensor());
       }
     } catch (const Error&) {
       throw;
