@@ -159,8 +159,11 @@ void BM_ClipQuality(benchmark::State& state) {
   }
 }
 
-BENCHMARK_CAPTURE(BM_Clip, none, PrivacyMethod::none, 5)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
-BENCHMARK_CAPTURE(BM_Clip, template, PrivacyMethod::face_template, 5)
+BENCHMARK_CAPTURE(BM_Clip, none, PrivacyMethod::none, VideoOptions{}.detect_every)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_Clip, template, PrivacyMethod::face_template, VideoOptions{}.detect_every)
     ->Unit(benchmark::kSecond)
     ->UseRealTime()
     ->Iterations(1);

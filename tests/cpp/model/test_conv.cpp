@@ -6,9 +6,8 @@
 
 #include <ATen/ATen.h>
 
-#include <ATen/Parallel.h>
-
 #include "model/conv.h"
+#include "model/torch_runtime.h"
 #include "model/winograd.h"
 
 namespace ferguard::detail {
@@ -72,15 +71,9 @@ struct WinogradCase {
 
 class WinogradConv : public ::testing::TestWithParam<WinogradCase> {};
 
-struct OneThread {  // Winograd runs on one intra-op thread only
-  OneThread() : before(at::get_num_threads()) { at::set_num_threads(1); }
-  ~OneThread() { at::set_num_threads(before); }
-  int before;
-};
-
 TEST_P(WinogradConv, MatchesFloat64ReferenceAndTheDirectKernel) {
   const WinogradCase c = GetParam();
-  OneThread one;
+  const ScopedTorchThreads one(1);  // Winograd runs on one intra-op thread only
   at::manual_seed(7);
   const at::Tensor x = at::relu(at::randn({c.batch, c.in, c.h, c.w}));
   const at::Tensor w = conv_weight_layout(0.1 * at::randn({c.out, c.in, 3, 3}));
@@ -121,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
                       WinogradCase{20, 16, 21, 14, 2, 2, 1, true, ConvActivation::none})); // odd sizes, wide padding
 
 TEST(WinogradConv, OnlyWhereItIsFaster) {
-  OneThread one;
+  const ScopedTorchThreads one(1);
   const at::Tensor w = conv_weight_layout(at::randn({32, 32, 3, 3}));
   const at::Tensor x = at::randn({1, 32, 35, 35});
   EXPECT_TRUE(conv2d_uses_winograd(x, w, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none));
@@ -132,7 +125,7 @@ TEST(WinogradConv, OnlyWhereItIsFaster) {
                                     {1, 1}, {1, 1}, 1, ConvActivation::none));  // too few channels
   EXPECT_FALSE(conv2d_uses_winograd(x, conv_weight_layout(at::randn({32, 1, 3, 3})), {1, 1}, {1, 1}, {1, 1}, 32,
                                     ConvActivation::none));  // depthwise
-  at::set_num_threads(2);
+  const ScopedTorchThreads two(2);
   EXPECT_FALSE(conv2d_uses_winograd(x, w, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none));
 }
 

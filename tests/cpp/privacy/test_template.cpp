@@ -129,6 +129,14 @@ TEST(FaceTemplateBank, PhotoHashTellsPhotosApart) {
   EXPECT_NE(photo_hash(a), photo_hash(c));  // same bytes, other size
 }
 
+// `shape` placed on `on` as the renderer places a template: least squares over the jaw, the nose and the eyes.
+std::vector<Point2f> placed(const std::vector<Point2f>& shape, const std::vector<Point2f>& on) {
+  std::vector<Point2f> a, b;
+  for (const LandmarkGroup& g : {kJaw, kNose, kLeftEye, kRightEye})
+    for (int i = g.begin; i < g.end; ++i) a.push_back(shape[i]), b.push_back(on[i]);
+  return fit_similarity(a, b).apply(shape);
+}
+
 // One sample face on a 160 canvas, a template from two flat donors.
 class TemplateRenderTest : public ::testing::Test {
  protected:
@@ -233,11 +241,7 @@ TEST_F(TemplateRenderTest, GeometryKeepsTheExpressionAndBlendCoversBothOutlines)
   EXPECT_GT(d1, d0 * 1.05f);
   // The nose moved to the template's; the jaw outline stayed the person's, but for the chin, which follows the
   // mouth's opening beyond the template's (all of it at the chin's tip, point 8; none at points 0-2 and 14-16).
-  // The template's shape placed as the renderer places it: least squares over the jaw, the nose and the eyes.
-  std::vector<Point2f> from, to;
-  for (const LandmarkGroup& g : {kJaw, kNose, kLeftEye, kRightEye})
-    for (int i = g.begin; i < g.end; ++i) from.push_back(shape[i]), to.push_back(landmarks_[i]);
-  const std::vector<Point2f> Tp = fit_similarity(from, to).apply(shape);
+  const std::vector<Point2f> Tp = placed(shape, landmarks_);
   for (int i = kNose.begin; i < kNose.end; ++i) {
     EXPECT_NEAR(P[i].x, Tp[i].x, 1e-3) << "nose point " << i;
     EXPECT_NEAR(P[i].y, Tp[i].y, 1e-3) << "nose point " << i;
@@ -275,12 +279,6 @@ TEST_F(TemplateRenderTest, WithANeutralShapeTheWholeIdentityShapeIsTheTemplates)
   const std::vector<Point2f> neutral = r.aligned(landmarks_);  // this frame is the person's neutral
   // At the neutral itself the published geometry is the template's shape placed on the face.
   const std::vector<Point2f> P0 = r.geometry(landmarks_, tpl_.shape, 1.0f, &neutral);
-  const auto placed = [](const std::vector<Point2f>& shape, const std::vector<Point2f>& on) {
-    std::vector<Point2f> a, b;
-    for (const LandmarkGroup& g : {kJaw, kNose, kLeftEye, kRightEye})
-      for (int i = g.begin; i < g.end; ++i) a.push_back(shape[i]), b.push_back(on[i]);
-    return fit_similarity(a, b).apply(shape);
-  };
   const std::vector<Point2f> T = placed(tpl_.shape, landmarks_);
   for (std::size_t i = 0; i < P0.size(); ++i) {
     EXPECT_NEAR(P0[i].x, T[i].x, 1e-2) << i;
