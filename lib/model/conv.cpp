@@ -3,14 +3,17 @@
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "detail/check.h"
 #include "model/activations.h"
 #include "model/winograd.h"
 
@@ -101,11 +104,22 @@ class OneDnnInference {
     return self;
   }
 
-  at::Tensor run(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias, const Geometry& g) {
+  // `into`, when given, is where the output goes: a dense NHWC tensor of the output's shape (a band of rows of a
+  // larger batch-1 map qualifies).
+  at::Tensor run(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias, const Geometry& g,
+                 const at::Tensor* into = nullptr) {
     // Activations and the scratchpad come from the calling model's pool when it has one open (activations.h).
     const at::Tensor x = pooled_contiguous(input, at::MemoryFormat::ChannelsLast);
     const Entry& e = entry(x, weight, bias.defined(), g);
-    at::Tensor y = new_activation(e.out, x, at::MemoryFormat::ChannelsLast);
+    at::Tensor y;
+    if (into) {
+      TORCH_CHECK(into->sizes() == at::IntArrayRef(e.out) && into->scalar_type() == at::kFloat &&
+                      into->is_contiguous(at::MemoryFormat::ChannelsLast),
+                  "convolution: the output tensor is not a dense NHWC float tensor of the output's shape");
+      y = *into;
+    } else {
+      y = new_activation(e.out, x, at::MemoryFormat::ChannelsLast);
+    }
     thread_local dnnl::stream stream(engine_);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(e.src_md, engine_, x.data_ptr())},
                                                {DNNL_ARG_WEIGHTS, e.weights},
@@ -178,7 +192,14 @@ class OneDnnInference {
     const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine_);
     e.primitive = dnnl::convolution_forward(pd);
     e.scratch_md = pd.scratchpad_desc();
-    // The weights, OIHW contiguous (= goihw for groups), reordered once into the kernel's layout.
+    // The weights, OIHW contiguous (= goihw for groups), reordered once into the kernel's layout, and shared by the
+    // entries of one weight whose kernels want the same layout (the same layer on inputs of several sizes).
+    for (const auto& [k, other] : entries_)
+      if (k[0] == key[0] && !other.owner.expired() && other.version == version &&
+          other.weights.get_desc() == pd.weights_desc()) {
+        e.weights = other.weights;
+        return entries_.insert_or_assign(key, std::move(e)).first->second;
+      }
     const at::Tensor plain = weight.contiguous();
     dnnl::memory user(dnnl::memory::desc(wdims, dt::f32, grouped ? tag::goihw : tag::oihw), engine_, plain.data_ptr());
     e.weights = dnnl::memory(pd.weights_desc(), engine_);
@@ -383,6 +404,54 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     y = at::conv2d(in, weight, optional_bias(bias), g.stride, pad, dilation, groups);
   }
   return activate(y, act, false);
+}
+
+std::pair<std::int64_t, std::int64_t> conv2d_input_rows(std::int64_t height, std::int64_t kh, std::int64_t stride,
+                                                        std::int64_t pad_top, std::int64_t row_begin,
+                                                        std::int64_t row_end) {
+  const std::int64_t first = row_begin * stride - pad_top, last = (row_end - 1) * stride - pad_top + kh;
+  return {std::clamp<std::int64_t>(first, 0, height), std::clamp<std::int64_t>(last, 0, height)};
+}
+
+void conv2d_rows_into(at::Tensor& out, std::int64_t row_begin, std::int64_t row_end, const at::Tensor& x,
+                      const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
+                      at::IntArrayRef padding_tl, at::IntArrayRef padding_br, std::int64_t groups, ConvActivation act) {
+  FERGUARD_CHECK(x.dim() == 4 && x.size(0) == 1 && out.dim() == 4 && out.size(0) == 1 && out.size(1) == weight.size(0) &&
+                     out.is_contiguous(at::MemoryFormat::ChannelsLast) && 0 <= row_begin && row_begin < row_end &&
+                     row_end <= out.size(2),
+                 "convolution rows: expected batch-1 NCHW sizes, a channels-last output of {} channels and rows inside "
+                 "it, got input {}, output {}, rows [{}, {})",
+                 weight.size(0), fmt::join(x.sizes(), "x"), fmt::join(out.sizes(), "x"), row_begin, row_end);
+  FERGUARD_CHECK(!weight.requires_grad() && !(bias.defined() && bias.requires_grad()) &&
+                     !(at::GradMode::is_enabled() && x.requires_grad()),
+                 "convolution rows: inference only, but a tensor requires a gradient");
+  const Geometry full{{stride[0], stride[1]}, {padding_tl[0], padding_tl[1]}, {padding_br[0], padding_br[1]},
+                      {1, 1},                 groups,                         act};
+  const std::int64_t kh = weight.size(2), h = x.size(2);
+  FERGUARD_CHECK(output_size(x, weight, full) == (std::array<std::int64_t, 2>{out.size(2), out.size(3)}),
+                 "convolution rows: the output's sizes {} are not the convolution's",
+                 fmt::join(out.sizes(), "x"));
+  // The band's own padding: the full convolution's where the band reaches the input's top or bottom, none inside.
+  const std::int64_t first = row_begin * full.stride[0] - full.pad_tl[0];
+  const std::int64_t last = (row_end - 1) * full.stride[0] - full.pad_tl[0] + kh;
+  const auto [r0, r1] = conv2d_input_rows(h, kh, full.stride[0], full.pad_tl[0], row_begin, row_end);
+  Geometry band = full;
+  band.pad_tl[0] = r0 - first;
+  band.pad_br[0] = last - r1;
+  const at::Tensor rows = x.slice(2, r0, r1);
+  at::Tensor dst = out.slice(2, row_begin, row_end);
+#ifdef FERGUARD_HAVE_DNNL
+  // The plain oneDNN kernel writes into the band; the rewritten layer shapes (Winograd, a strided 1x1, a single tap)
+  // make their own output, copied below.
+  const bool plain = at::hasMKLDNN() && x.is_cpu() && x.scalar_type() == at::kFloat && !use_winograd(rows, weight, band) &&
+                     !(weight.size(2) == 1 && weight.size(3) == 1 && (band.stride[0] > 1 || band.stride[1] > 1)) &&
+                     !(rows.size(2) == 1 && rows.size(3) == 1);
+  if (plain) {
+    OneDnnInference::instance().run(rows, weight, bias, band, &dst);
+    return;
+  }
+#endif
+  dst.copy_(conv2d(rows, weight, bias, band.stride, band.pad_tl, band.pad_br, {1, 1}, groups, act));
 }
 
 at::Tensor conv2d_torch_binding(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,

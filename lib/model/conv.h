@@ -4,6 +4,7 @@
 #include <c10/util/ArrayRef.h>
 
 #include <cstdint>
+#include <utility>
 
 namespace ferguard::detail {
 
@@ -29,6 +30,20 @@ at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 at::Tensor conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
                   at::IntArrayRef padding_tl, at::IntArrayRef padding_br, at::IntArrayRef dilation,
                   std::int64_t groups, ConvActivation act);
+
+/// The input rows [first, last) that output rows [row_begin, row_end) of a convolution read (kernel height `kh`,
+/// vertical `stride`, top padding `pad_top`, no dilation), clipped to the input's `height` rows.
+std::pair<std::int64_t, std::int64_t> conv2d_input_rows(std::int64_t height, std::int64_t kh, std::int64_t stride,
+                                                        std::int64_t pad_top, std::int64_t row_begin,
+                                                        std::int64_t row_end);
+
+/// Output rows [row_begin, row_end) of the inference convolution conv2d(x, weight, bias, stride, padding_tl,
+/// padding_br, {1, 1}, groups, act), written into the same rows of `out`: a batch-1 channels-last tensor of the whole
+/// output's shape. Reads only the input rows those output rows see (conv2d_input_rows), so the rest of `x` may hold
+/// anything; on the oneDNN path the kernel writes straight into `out`. No gradients (InvalidArgument otherwise).
+void conv2d_rows_into(at::Tensor& out, std::int64_t row_begin, std::int64_t row_end, const at::Tensor& x,
+                      const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
+                      at::IntArrayRef padding_tl, at::IntArrayRef padding_br, std::int64_t groups, ConvActivation act);
 
 /// The same inference convolution through LibTorch's own oneDNN binding (at::mkldnn_convolution, which reorders
 /// the weights on every call): the peer the packed path is tested and benchmarked against.

@@ -4,7 +4,9 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "detail/check.h"
 #include "model/faceapi_modules.h"
@@ -101,20 +103,134 @@ at::Tensor SsdMobilenetV1Impl::conv_relu6(const at::Tensor& x, const Conv& c) co
   return conv2d_tf_same(x, c.weight, c.bias, c.stride, c.groups, ConvActivation::relu6);
 }
 
-at::Tensor SsdMobilenetV1Impl::backbone_until(const at::Tensor& x, int stage) {
-  FERGUARD_CHECK(stage >= 0 && stage <= 13, "ssd backbone: stage must be 0..13, got {}", stage);
-  at::Tensor y = conv_relu6(x, conv0_);
-  for (int k = 1; k <= stage; ++k) y = conv_relu6(conv_relu6(y, depthwise_[k - 1]), pointwise_[k - 1]);
-  return y;
+// A letterboxed input: face-api pads a landscape image at the bottom to a square, so the last rows of the detector's
+// input are one row repeated (black, x / 127.5 - 1 = -1): 25 % of a 640x480 frame's input, a third of a 3:2 photo's.
+// Every output row of a convolution whose inputs all lie in such a band sees the same numbers (the horizontal
+// padding is the same on every row), so its rows are one row repeated too. A RowBand is a batch-1 channels-last
+// feature map whose rows [begin, end) all equal `row`: that row is computed once, by the same convolution on k
+// copies of the input's row, and the layer's kernel runs on the rows above and below the band only. The band
+// shrinks by the kernel's reach at each 3x3 layer and halves at each stride 2; the backbone stops using it when it
+// is under two rows. A band row is written into the map only when a reader needs it: a 1x1 layer reads none of
+// them, a 3x3 layer the one or two next to the rows it computes, and the map is filled before anything else reads it.
+struct SsdMobilenetV1Impl::RowBand {
+  at::Tensor map;
+  std::int64_t begin = 0, end = 0;
+  at::Tensor row;              // 1xCx1xW channels-last: the band's row
+  std::vector<char> written;   // per band row
+
+  // Writes the band's rows among [r0, r1) that are not written yet.
+  void write(std::int64_t r0, std::int64_t r1) {
+    if (std::max(r0, begin) >= std::min(r1, end)) return;
+    const std::int64_t row_floats = map.size(1) * map.size(3);
+    float* base = map.data_ptr<float>();
+    const float* src = row.data_ptr<float>();
+    for (std::int64_t r = std::max(r0, begin); r < std::min(r1, end); ++r) {
+      if (written[r - begin]) continue;
+      std::memcpy(base + r * row_floats, src, static_cast<std::size_t>(row_floats) * sizeof(float));
+      written[r - begin] = 1;
+    }
+  }
+  const at::Tensor& full() {
+    write(begin, end);
+    return map;
+  }
+};
+
+namespace {
+
+// TF "SAME" padding before and after, for a size `n`, kernel `k` and stride `s`.
+std::pair<std::int64_t, std::int64_t> same_padding(std::int64_t n, std::int64_t k, std::int64_t s) {
+  const std::int64_t out = (n + s - 1) / s;
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - n, 0);
+  return {total / 2, total - total / 2};
 }
 
-SsdRawOutput SsdMobilenetV1Impl::forward(const at::Tensor& x) {
-  at::Tensor y = conv_relu6(x, conv0_);
-  at::Tensor conv11;
-  for (int k = 1; k <= 13; ++k) {
-    y = conv_relu6(conv_relu6(y, depthwise_[k - 1]), pointwise_[k - 1]);
-    if (k == kConv11Stage) conv11 = y;
+constexpr std::int64_t kBandAlign = 32;
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
+
+at::Tensor SsdMobilenetV1Impl::backbone(const at::Tensor& x, int stage, bool skip_uniform_rows, at::Tensor* conv11,
+                                        int* banded_layers) {
+  if (banded_layers) *banded_layers = 0;
+  const bool banded = skip_uniform_rows && x.dim() == 4 && x.size(0) == 1 && x.is_cpu() &&
+                      x.scalar_type() == at::kFloat && !(at::GradMode::is_enabled() && x.requires_grad());
+  if (!banded) {
+    at::Tensor y = conv_relu6(x, conv0_);
+    for (int k = 1; k <= stage; ++k) {
+      y = conv_relu6(conv_relu6(y, depthwise_[k - 1]), pointwise_[k - 1]);
+      if (k == kConv11Stage && conv11) *conv11 = y;
+    }
+    return y;
   }
+  // The input's last rows equal to its last row (compared bit for bit).
+  RowBand in;
+  in.map = pooled_contiguous(x, at::MemoryFormat::ChannelsLast);
+  const std::int64_t h = in.map.size(2), row_floats = in.map.size(1) * in.map.size(3);
+  const float* px = in.map.data_ptr<float>();
+  const float* last = px + (h - 1) * row_floats;
+  std::int64_t begin = h - 1;
+  while (begin > 0 && std::memcmp(px + (begin - 1) * row_floats, last, row_floats * sizeof(float)) == 0) --begin;
+  // The band starts on a multiple of 32 rows (the rows above it are computed as usual): each band height is a new
+  // set of oneDNN kernels, made on first use and kept, so this bounds them to 16 sets, whatever the images' shapes.
+  begin = std::min<std::int64_t>((begin + kBandAlign - 1) / kBandAlign * kBandAlign, h);
+  in.begin = begin;
+  in.end = h;
+  in.row = in.map.slice(2, h - 1, h);
+  in.written.assign(static_cast<std::size_t>(h - begin), 1);
+
+  // One layer on a band: the rows above and below it through conv2d_rows_into, the band's row from k copies of the
+  // input's row; the plain convolution once the band would be under two rows.
+  auto layer = [&](RowBand& src, const Conv& c) {
+    const std::int64_t k = c.weight.size(2), s = c.stride, hi = src.map.size(2), wi = src.map.size(3);
+    const auto [top, bottom] = same_padding(hi, k, s);
+    const auto [left, right] = same_padding(wi, k, s);
+    const std::int64_t ho = (hi + s - 1) / s;
+    // Output row o reads input rows [o*s - top, o*s - top + k): all of them in the band for o in [o0, o1).
+    const std::int64_t o0 = std::max<std::int64_t>(floor_div(src.begin + top + s - 1, s), 0);
+    const std::int64_t o1 = std::min<std::int64_t>(floor_div(src.end - k + top, s) + 1, ho);
+    RowBand out;
+    if (src.end - src.begin <= 0 || o1 - o0 < 2) {
+      out.map = conv_relu6(src.full(), c);
+      return out;
+    }
+    const std::int64_t wo = (wi + s - 1) / s;
+    out.map = new_activation({1, c.weight.size(0), ho, wo}, src.map, at::MemoryFormat::ChannelsLast);
+    for (const auto& [b0, b1] : {std::make_pair(std::int64_t{0}, o0), std::make_pair(o1, ho)}) {
+      if (b1 <= b0) continue;
+      const auto [r0, r1] = conv2d_input_rows(hi, k, s, top, b0, b1);
+      src.write(r0, r1);
+      conv2d_rows_into(out.map, b0, b1, src.map, c.weight, c.bias, {s, s}, {top, left}, {bottom, right}, c.groups,
+                       ConvActivation::relu6);
+    }
+    const at::Tensor rows = pooled_contiguous(src.row.expand({1, src.row.size(1), k, wi}), at::MemoryFormat::ChannelsLast);
+    out.row = conv2d(rows, c.weight, c.bias, {s, s}, {0, left}, {0, right}, {1, 1}, c.groups, ConvActivation::relu6);
+    if (banded_layers) ++*banded_layers;
+    out.begin = o0;
+    out.end = o1;
+    out.written.assign(static_cast<std::size_t>(o1 - o0), 0);
+    return out;
+  };
+
+  RowBand y = layer(in, conv0_);
+  for (int k = 1; k <= stage; ++k) {
+    RowBand d = layer(y, depthwise_[k - 1]);
+    y = layer(d, pointwise_[k - 1]);
+    if (k == kConv11Stage && conv11) *conv11 = y.full();
+  }
+  return y.full();
+}
+
+at::Tensor SsdMobilenetV1Impl::backbone_until(const at::Tensor& x, int stage, bool skip_uniform_rows,
+                                              int* banded_layers) {
+  FERGUARD_CHECK(stage >= 0 && stage <= 13, "ssd backbone: stage must be 0..13, got {}", stage);
+  return backbone(x, stage, skip_uniform_rows, nullptr, banded_layers);
+}
+
+SsdRawOutput SsdMobilenetV1Impl::forward(const at::Tensor& x, bool skip_uniform_rows) {
+  at::Tensor conv11;
+  const at::Tensor y = backbone(x, 13, skip_uniform_rows, &conv11, nullptr);
   std::array<at::Tensor, 8> e;
   e[0] = conv_relu6(y, extra_[0]);
   for (int i = 1; i < 8; ++i) e[i] = conv_relu6(e[i - 1], extra_[i]);

@@ -36,9 +36,14 @@ class SsdMobilenetV1Impl : public torch::nn::Module {
   explicit SsdMobilenetV1Impl(const TfjsWeights& weights);
 
   /// Nx3x512x512 preprocessed input (ssd_input) -> raw box encodings and class logits.
-  SsdRawOutput forward(const at::Tensor& x);
-  /// Output of backbone stage `stage` (0 = conv_0, k = pair k, up to 13), for tests.
-  at::Tensor backbone_until(const at::Tensor& x, int stage);
+  ///
+  /// With `skip_uniform_rows` (the default), a batch-1 CPU input without gradients whose last rows are all the same
+  /// row (the letterbox padding under a landscape image) has those rows' feature maps computed once per layer, not
+  /// once per row: see RowBand in faceapi_ssd.cpp. The outputs are those of the plain pass (tested).
+  SsdRawOutput forward(const at::Tensor& x, bool skip_uniform_rows = true);
+  /// Output of backbone stage `stage` (0 = conv_0, k = pair k, up to 13), for tests; `banded_layers`, when given,
+  /// receives how many of its convolutions ran on the rows outside a band.
+  at::Tensor backbone_until(const at::Tensor& x, int stage, bool skip_uniform_rows = true, int* banded_layers = nullptr);
   /// `Output/extra_dim`: 5118 anchors [ymin, xmin, ymax, xmax], normalised to the padded square.
   const std::vector<SsdBox>& anchors() const { return anchors_; }
 
@@ -49,6 +54,9 @@ class SsdMobilenetV1Impl : public torch::nn::Module {
     std::int64_t groups = 1;
   };
   at::Tensor conv_relu6(const at::Tensor& x, const Conv& c) const;
+  struct RowBand;
+  /// The backbone up to pair `stage` on row bands (what forward and backbone_until share).
+  at::Tensor backbone(const at::Tensor& x, int stage, bool skip_uniform_rows, at::Tensor* conv11, int* banded_layers);
 
   Conv conv0_;
   std::array<Conv, 13> depthwise_;   // BN folded, pairs 1..13 at [k-1]

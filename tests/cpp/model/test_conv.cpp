@@ -2,10 +2,12 @@
 // and LibTorch's own oneDNN binding (the peer), including TF's asymmetric "SAME" padding and the fused ReLU.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <iostream>
 
 #include <ATen/ATen.h>
 
+#include "ferguard/error.h"
 #include "model/conv.h"
 #include "model/torch_runtime.h"
 #include "model/winograd.h"
@@ -61,6 +63,67 @@ INSTANTIATE_TEST_SUITE_P(
                       PackedCase{16, 24, 1, 2, 0, 0, 1, 15, 2, true, ConvActivation::relu},  // strided 1x1: a subsample
                       PackedCase{24, 16, 3, 1, 1, 1, 1, 1, 1, true, ConvActivation::none},   // 1 pixel: the centre tap
                       PackedCase{24, 16, 3, 2, 0, 2, 1, 1, 1, false, ConvActivation::relu})); // 1 pixel: the corner tap
+
+// Output rows computed band by band (conv2d_rows_into) equal the whole convolution's, and read only the input rows
+// conv2d_input_rows names: every other input row is NaN here.
+struct RowsCase {
+  int in, out, k, stride, pad_tl, pad_br, groups, h, w;
+  ConvActivation act;
+};
+
+class ConvRows : public ::testing::TestWithParam<RowsCase> {};
+
+TEST_P(ConvRows, BandsOfRowsEqualTheWholeConvolution) {
+  const RowsCase c = GetParam();
+  const ScopedTorchThreads one(1);  // so that the Winograd case takes Winograd
+  at::manual_seed(3);
+  const at::Tensor x = at::randn({1, c.in, c.h, c.w}).contiguous(at::MemoryFormat::ChannelsLast);
+  const at::Tensor w = conv_weight_layout(0.2 * at::randn({c.out, c.in / c.groups, c.k, c.k}));
+  const at::Tensor b = at::randn({c.out});
+  const std::vector<int64_t> s{c.stride, c.stride}, tl{c.pad_tl, c.pad_tl}, br{c.pad_br, c.pad_br};
+  const at::Tensor whole = conv2d(x, w, b, s, tl, br, {1, 1}, c.groups, c.act);
+  const std::int64_t ho = whole.size(2);
+  at::Tensor out = at::full(whole.sizes(), std::nan(""), at::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
+  const std::vector<std::int64_t> cuts{0, 1, ho / 3, ho / 3 + 1, ho - 2, ho};
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const std::int64_t r0 = cuts[i], r1 = cuts[i + 1];
+    if (r1 <= r0) continue;
+    const auto [first, last] = conv2d_input_rows(c.h, c.k, c.stride, c.pad_tl, r0, r1);
+    at::Tensor poisoned = x.clone();
+    poisoned.slice(2, 0, first).fill_(std::nan(""));
+    poisoned.slice(2, last, c.h).fill_(std::nan(""));
+    conv2d_rows_into(out, r0, r1, poisoned, w, b, s, tl, br, c.groups, c.act);
+  }
+  EXPECT_FALSE(out.isnan().any().item<bool>());
+  const double scale = 1.0 + whole.abs().max().item<double>();
+  EXPECT_LT((out - whole).abs().max().item<double>(), 1e-5 * scale);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ConvRows,
+    ::testing::Values(RowsCase{16, 24, 1, 1, 0, 0, 1, 13, 9, ConvActivation::relu6},    // pointwise
+                      RowsCase{16, 16, 3, 1, 1, 1, 16, 14, 11, ConvActivation::relu6},  // depthwise, SAME
+                      RowsCase{16, 16, 3, 2, 0, 1, 16, 16, 12, ConvActivation::relu6},  // depthwise, TF SAME stride 2
+                      RowsCase{3, 8, 3, 2, 0, 1, 1, 20, 20, ConvActivation::relu6},     // the detector's stem
+                      RowsCase{16, 16, 3, 1, 1, 1, 1, 24, 24, ConvActivation::relu},    // Winograd's shape: a copy
+                      RowsCase{8, 8, 1, 2, 0, 0, 1, 12, 12, ConvActivation::none}));    // strided 1x1: a copy
+
+TEST(ConvRows, RejectsWhatItCannotDo) {
+  const at::Tensor x = at::randn({1, 4, 8, 8}).contiguous(at::MemoryFormat::ChannelsLast);
+  const at::Tensor w = conv_weight_layout(at::randn({4, 4, 3, 3}));
+  at::Tensor out = at::empty({1, 4, 8, 8}).contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor wrong = at::empty({1, 4, 7, 8}).contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor plain_layout = at::empty({1, 4, 8, 8});
+  EXPECT_THROW(conv2d_rows_into(wrong, 0, 4, x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none), InvalidArgument);
+  EXPECT_THROW(conv2d_rows_into(plain_layout, 0, 4, x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none),
+               InvalidArgument);
+  EXPECT_THROW(conv2d_rows_into(out, 5, 4, x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none), InvalidArgument);
+  const at::Tensor trainable = w.clone().requires_grad_(true);
+  EXPECT_THROW(conv2d_rows_into(out, 0, 4, x, trainable, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none),
+               InvalidArgument);
+  conv2d_rows_into(out, 0, 8, x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none);
+  EXPECT_TRUE(at::allclose(out, conv2d(x, w, {}, 1, 1), 1e-5, 1e-5));
+}
 
 // Winograd's F(4x4, 3x3) layers: the shapes it takes, against the float64 reference and oneDNN's direct kernel.
 struct WinogradCase {

@@ -308,6 +308,47 @@ TEST_F(SsdFixture, BackboneIntermediatesMatchGolden) {
   }
 }
 
+// The letterbox band (rows that repeat one row) computed once per layer gives the plain pass's outputs: a landscape
+// frame (a band ending inside the backbone), a panorama (a band that outlives predictor 0's map), rows of random
+// values repeated (not only black), a portrait and a square (no band), and a batch of two (the plain pass).
+TEST_F(SsdFixture, UniformRowsAreComputedOnceWithThePlainPassOutputs) {
+  REQUIRE_MODELS();
+  c10::InferenceMode guard;
+  const Image landscape = synthetic(480, 640), panorama = synthetic(150, 900), portrait = synthetic(640, 480);
+  at::manual_seed(5);
+  at::Tensor repeated = at::rand({1, 3, 512, 512}) * 2.0 - 1.0;
+  repeated.slice(2, 300, 512).copy_(repeated.slice(2, 299, 300).expand({1, 3, 212, 512}));
+  struct Input {
+    std::string name;
+    at::Tensor x;
+    int min_banded, max_banded;  // layers (of 27 in the backbone) computed outside a band
+  };
+  // 640x480: the band of 128 input rows lasts through pair 7 (15 layers); 900x150: 427 rows, all 27 layers.
+  const std::vector<Input> inputs = {{"640x480", detail::ssd_input({&landscape}), 15, 15},
+                                     {"900x150", detail::ssd_input({&panorama}), 27, 27},
+                                     {"repeated random row", repeated, 10, 27},
+                                     {"480x640", detail::ssd_input({&portrait}), 0, 0},
+                                     {"square", at::rand({1, 3, 512, 512}) * 2.0 - 1.0, 0, 0},
+                                     {"batch of 2", detail::ssd_input({&landscape, &panorama}), 0, 0}};
+  for (const auto& [name, x, min_banded, max_banded] : inputs) {
+    int layers = -1;
+    net()->backbone_until(x, 13, true, &layers);
+    EXPECT_GE(layers, min_banded) << name;
+    EXPECT_LE(layers, max_banded) << name;
+    const detail::SsdRawOutput banded = net()->forward(x), plain = net()->forward(x, false);
+    const double box = (banded.box_encodings - plain.box_encodings).abs().max().item<double>();
+    const double cls = (banded.class_logits - plain.class_logits).abs().max().item<double>();
+    EXPECT_LE(box, 1e-5) << name;
+    EXPECT_LE(cls, 1e-5) << name;
+    for (int stage : {0, 3, 9, 13}) {
+      const at::Tensor a = net()->backbone_until(x, stage), b = net()->backbone_until(x, stage, false);
+      ASSERT_EQ(a.sizes(), b.sizes());
+      EXPECT_LE((a - b).abs().max().item<double>(), 1e-5) << name << " stage " << stage;
+    }
+    std::cout << "[detector row band] " << name << ": " << layers << " layers on bands, max |diff| box " << box << ", class " << cls << "\n";
+  }
+}
+
 TEST_F(SsdFixture, FirstBlocksMatchFloat64Reference) {
   // conv_0 and pair 1 in double from the raw TF weights, with the BatchNorm applied unfolded: checks the
   // preprocessing, the HWIO/depthwise layouts, TF SAME padding, the BN folding and relu6.
