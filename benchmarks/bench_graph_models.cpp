@@ -1,6 +1,6 @@
 // ms per face of the three TF.js graph models (faceres, mobileface, emotion) in ferguard's graph executor at
 // batch 1 and 16, 1 thread: the graph alone on a prepared NHWC input, as tools/reference/bench_graph.js times
-// tfjs. benchmarks/compare_tfjs.sh runs both in one go and prints the ratios.
+// tfjs, with its activations from a pool as ferguard's models run it. benchmarks/compare_tfjs.sh runs both in one go and prints the ratios.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "ferguard/model/recognizer.h"
+#include "model/activations.h"
 #include "model/graph/graph_models.h"
 #include "model/graph/tfjs_graph.h"
 
@@ -38,6 +39,8 @@ void BM_Graph(benchmark::State& state) {
   at::Tensor x = at::arange(batch * s.size * s.size * s.channels, at::kFloat).remainder(256.0f);
   x = (s.channels == 1 ? x / 127.5f - 1.0f : x).reshape({batch, s.size, s.size, s.channels});
   c10::InferenceMode guard;
+  ferguard::detail::ActivationPool pool;
+  ferguard::detail::ActivationScope scope(pool);
   // As ferguard's recognisers do: faceres runs in chunks of kFaceresChunk faces.
   const int64_t step = std::string(s.name) == "faceres" ? ferguard::detail::kFaceresChunk : batch;
   auto run_all = [&] {

@@ -5,6 +5,9 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/impl/alloc_cpu.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <new>
@@ -252,10 +255,53 @@ at::Tensor minimum(const at::Tensor& a, const at::Tensor& b) {
   return binary(a, b, [&](at::Tensor& o) { at::minimum_out(o, a, b); }, [&] { return at::minimum(a, b); });
 }
 
-// at::max_pool2d on a CPU tensor is max_pool2d_with_indices without the indices in LibTorch 1.13.
+namespace {
+// LibTorch's pooling output size (pooling_output_shape, dilation 1).
+std::int64_t pooled_size(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p, bool ceil_mode) {
+  std::int64_t out = (in + 2 * p - k + (ceil_mode ? s - 1 : 0)) / s + 1;
+  if (ceil_mode && (out - 1) * s >= in + p) --out;  // the last window must start inside the input or its padding
+  return out;
+}
+
+// A max pool over NHWC float memory without the indices: for each output pixel, the channel-wise maximum of the
+// window's pixels inside the input (padding is -inf), NaN winning as in LibTorch's kernel. Same values as
+// at::max_pool2d (tested), which computes and writes the indices too.
+at::Tensor max_pool2d_nhwc(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
+                           bool ceil_mode) {
+  const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const std::int64_t oh = pooled_size(h, kernel[0], stride[0], padding[0], ceil_mode);
+  const std::int64_t ow = pooled_size(w, kernel[1], stride[1], padding[1], ceil_mode);
+  at::Tensor out = pool_empty({n, c, oh, ow}, at::kFloat, at::MemoryFormat::ChannelsLast);
+  const float* src = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t oy = 0; oy < oh; ++oy) {
+      const std::int64_t y0 = std::max<std::int64_t>(oy * stride[0] - padding[0], 0);
+      const std::int64_t y1 = std::min<std::int64_t>(oy * stride[0] - padding[0] + kernel[0], h);
+      for (std::int64_t ox = 0; ox < ow; ++ox, dst += c) {
+        const std::int64_t x0 = std::max<std::int64_t>(ox * stride[1] - padding[1], 0);
+        const std::int64_t x1 = std::min<std::int64_t>(ox * stride[1] - padding[1] + kernel[1], w);
+        std::fill(dst, dst + c, -std::numeric_limits<float>::infinity());
+        for (std::int64_t y = y0; y < y1; ++y)
+          for (std::int64_t xx = x0; xx < x1; ++xx) {
+            const float* p = src + ((b * h + y) * w + xx) * c;
+            for (std::int64_t ch = 0; ch < c; ++ch) dst[ch] = (p[ch] > dst[ch] || std::isnan(p[ch])) ? p[ch] : dst[ch];
+          }
+      }
+    }
+  return out;
+}
+}  // namespace
+
+// at::max_pool2d on a CPU tensor is max_pool2d_with_indices without the indices in LibTorch 1.13; NHWC float inputs
+// take max_pool2d_nhwc.
 at::Tensor max_pool2d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
                       bool ceil_mode) {
   if (!poolable(x)) return at::max_pool2d(x, kernel, stride, padding, {1, 1}, ceil_mode);
+  if (x.dim() == 4 && x.scalar_type() == at::kFloat && x.is_contiguous(at::MemoryFormat::ChannelsLast) &&
+      x.size(1) > 1 && kernel.size() == 2 && stride.size() == 2 && padding.size() == 2 && 2 * padding[0] <= kernel[0] &&
+      2 * padding[1] <= kernel[1])
+    return max_pool2d_nhwc(x, kernel, stride, padding, ceil_mode);
   at::Tensor out = pool_empty({0}, x.scalar_type(), at::MemoryFormat::Contiguous);
   at::Tensor indices = pool_empty({0}, at::kLong, at::MemoryFormat::Contiguous);
   at::max_pool2d_with_indices_out(out, indices, x, kernel, stride, padding, {1, 1}, ceil_mode);

@@ -3,7 +3,9 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "detail/check.h"
 #include "model/activations.h"
@@ -88,6 +90,67 @@ at::Tensor resize_bilinear_legacy_loop(const at::Tensor& nchw, std::int64_t out_
       }
     }
   });
+  return out;
+}
+
+at::Tensor graph_model_input(const std::vector<Image>& crops, int size, float lo, float hi, bool grey,
+                             const std::string& model) {
+  FERGUARD_CHECK(size > 0, "{}: expected a positive input size, got {}", model, size);
+  for (std::size_t i = 0; i < crops.size(); ++i)
+    FERGUARD_CHECK(!crops[i].empty() && crops[i].channels() == 3,
+                   "{} crops[{}]: expected a non-empty HxWx3 RGB image, got {}x{}x{}", model, i, crops[i].height(),
+                   crops[i].width(), crops[i].channels());
+  const int channels = grey ? 1 : 3;
+  at::Tensor out = new_activation({static_cast<std::int64_t>(crops.size()), size, size, channels}, at::kFloat);
+  float* dst = out.data_ptr<float>();
+  // As graph_input's tensor ops: x * float((hi - lo) / 255) (+ lo), then the grey sum in channel order.
+  const auto scale = static_cast<float>((double(hi) - double(lo)) / 255.0);
+  const bool shift = lo != 0.0f;
+  const float w[3] = {0.2989f, 0.587f, 0.114f};
+  // One axis of the legacy resize, as axis_lerp computes it: src = i * float(in / out), i0 = floor(src),
+  // i1 = min(ceil(src), in - 1), frac = src - i0.
+  struct Tap {
+    std::int64_t i0, i1;
+    float frac;
+  };
+  auto taps = [&](int in) {
+    const float step = static_cast<float>(in) / static_cast<float>(size);
+    std::vector<Tap> t(static_cast<std::size_t>(size));
+    for (int i = 0; i < size; ++i) {
+      const float src = static_cast<float>(i) * step;
+      const float f = std::floor(src);
+      t[i] = {static_cast<std::int64_t>(f), std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(src)), in - 1),
+              src - f};
+    }
+    return t;
+  };
+  for (const Image& im : crops) {
+    const std::vector<Tap> ty = taps(im.height()), tx = taps(im.width());
+    const std::uint8_t* px = im.data();
+    const std::int64_t stride = static_cast<std::int64_t>(im.width()) * 3;
+    for (int oy = 0; oy < size; ++oy) {
+      const std::uint8_t* top = px + ty[oy].i0 * stride;
+      const std::uint8_t* bottom = px + ty[oy].i1 * stride;
+      const float wy = ty[oy].frac;
+      for (int ox = 0; ox < size; ++ox, dst += channels) {
+        const std::int64_t a = tx[ox].i0 * 3, b = tx[ox].i1 * 3;
+        const float wx = tx[ox].frac;
+        float v[3];
+        for (int c = 0; c < 3; ++c) {
+          const float tl = top[a + c], tr = top[b + c], bl = bottom[a + c], br = bottom[b + c];
+          const float t = tl + (tr - tl) * wx;
+          const float bt = bl + (br - bl) * wx;
+          v[c] = (t + (bt - t) * wy) * scale;
+          if (shift) v[c] += lo;
+        }
+        if (grey) {
+          dst[0] = ((v[0] * w[0] + v[1] * w[1] + v[2] * w[2]) - 0.5f) * 2.0f;
+        } else {
+          dst[0] = v[0], dst[1] = v[1], dst[2] = v[2];
+        }
+      }
+    }
+  }
   return out;
 }
 

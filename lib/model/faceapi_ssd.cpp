@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "detail/check.h"
 #include "model/faceapi_modules.h"
@@ -40,15 +42,85 @@ constexpr std::array<std::int64_t, 6> kHeadAnchors = {3, 6, 6, 6, 6, 6};
 
 }  // namespace
 
-at::Tensor ssd_input(const std::vector<const Image*>& images) {
+namespace {
+void check_ssd_images(const std::vector<const Image*>& images) {
   FERGUARD_CHECK(!images.empty(), "face detector: expected at least one image, got none");
-  std::vector<at::Tensor> items;
-  items.reserve(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
     const Image& im = *images[i];
     FERGUARD_CHECK(!im.empty() && im.channels() == 3, "face detector: image {}: expected an HxWx3 RGB image, got {}x{}x{}",
                    i, im.height(), im.width(), im.channels());
-    at::Tensor x = pad_to_square(image_to_tensor255(im), /*centered=*/false);
+  }
+}
+}  // namespace
+
+at::Tensor ssd_input(const std::vector<const Image*>& images) {
+  check_ssd_images(images);
+  constexpr std::int64_t n = kSsdInputSize;
+  at::Tensor out = new_activation({static_cast<std::int64_t>(images.size()), 3, n, n}, at::kFloat);
+  float* dst = out.data_ptr<float>();
+  for (const Image* image : images) {
+    const Image& im = *image;
+    const std::int64_t h = im.height(), w = im.width(), side = std::max(h, w);
+    // resize_bilinear_legacy's taps on the padded square (axis_lerp's arithmetic); a tap past the image reads 0.
+    const float scale = static_cast<float>(side) / static_cast<float>(n);
+    std::vector<std::int64_t> i0(n), i1(n);
+    std::vector<float> frac(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float src = static_cast<float>(i) * scale;
+      const float f = std::floor(src);
+      i0[i] = static_cast<std::int64_t>(f);
+      i1[i] = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(src)), side - 1);
+      frac[i] = src - f;
+    }
+    const std::uint8_t* px = im.data();
+    const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(w) * 3, 0);  // a row of the padding
+    // Output columns [0, full) read two columns of the image; the rest read the padding on one side or both.
+    std::int64_t full = 0;
+    while (full < n && i1[full] < w) ++full;
+    const std::int64_t plane = n * n;
+    for (std::int64_t oy = 0; oy < n; ++oy, dst += n) {
+      const std::int64_t y0 = i0[oy], y1 = i1[oy];
+      const float wy = frac[oy];
+      if (y0 >= h) {  // both rows in the padding: 0 / 127.5 - 1
+        for (int c = 0; c < 3; ++c) std::fill(dst + c * plane, dst + c * plane + n, -1.0f);
+        continue;
+      }
+      const std::uint8_t* top = px + y0 * w * 3;
+      const std::uint8_t* bottom = y1 < h ? px + y1 * w * 3 : zeros.data();
+      auto lerp = [&](std::int64_t ox, float tl, float tr, float bl, float br, int c) {
+        const float t = tl + (tr - tl) * frac[ox];
+        const float b = bl + (br - bl) * frac[ox];
+        dst[c * plane + ox] = t + (b - t) * wy;
+      };
+      for (std::int64_t ox = 0; ox < full; ++ox) {
+        const std::int64_t a = i0[ox] * 3, b = i1[ox] * 3;
+        for (int c = 0; c < 3; ++c) lerp(ox, top[a + c], top[b + c], bottom[a + c], bottom[b + c], c);
+      }
+      for (std::int64_t ox = full; ox < n; ++ox) {
+        const std::int64_t x0 = i0[ox], x1 = i1[ox];
+        for (int c = 0; c < 3; ++c) {
+          const float tl = x0 < w ? top[x0 * 3 + c] : 0.0f, bl = x0 < w ? bottom[x0 * 3 + c] : 0.0f;
+          const float tr = x1 < w ? top[x1 * 3 + c] : 0.0f, br = x1 < w ? bottom[x1 * 3 + c] : 0.0f;
+          lerp(ox, tl, tr, bl, br, c);
+        }
+      }
+      // face-api divides first, then subtracts (float32); a separate pass so that it runs in vector registers.
+      for (int c = 0; c < 3; ++c) {
+        float* row = dst + c * plane;
+        for (std::int64_t ox = 0; ox < n; ++ox) row[ox] = row[ox] / 127.5f - 1.0f;
+      }
+    }
+    dst += 2 * plane;  // past the image's other two planes
+  }
+  return out;
+}
+
+at::Tensor ssd_input_reference(const std::vector<const Image*>& images) {
+  check_ssd_images(images);
+  std::vector<at::Tensor> items;
+  items.reserve(images.size());
+  for (const Image* im : images) {
+    at::Tensor x = pad_to_square(image_to_tensor255(*im), /*centered=*/false);
     if (x.size(2) != kSsdInputSize) x = resize_bilinear_legacy(x, kSsdInputSize, kSsdInputSize);
     items.push_back(x);
   }

@@ -22,7 +22,11 @@ constexpr int kSsdNumAnchors = 5118;
 /// columns appended at the bottom/right, TF legacy bilinear resize to 512 (skipped when already 512),
 /// then x / 127.5 - 1. Returns Nx3x512x512 float. Throws InvalidArgument naming the image index when an image
 /// is empty or not 3-channel.
+///
+/// One pass per image from its pixels (the padding is read as zeros, never stored); ssd_input_reference is the same
+/// with tensor ops (pad, resize_bilinear_legacy, divide, subtract), which the tests hold it to.
 at::Tensor ssd_input(const std::vector<const Image*>& images);
+at::Tensor ssd_input_reference(const std::vector<const Image*>& images);
 
 /// Raw outputs of the net, anchors in face-api's order (predictor k, row, column, slot).
 struct SsdRawOutput {

@@ -132,16 +132,10 @@ class GraphRunner {
     }
   }
 
-  // NHWC model input for crops of any size: TF legacy bilinear resize of each crop to size x size.
+  // NHWC model input for crops of any size: TF legacy bilinear resize of each crop to size x size, then what
+  // graph_input does, in one pass (graph_model_input).
   at::Tensor prepare(const std::vector<Image>& crops) const {
-    std::vector<at::Tensor> items;
-    for (std::size_t i = 0; i < crops.size(); ++i) {
-      FERGUARD_CHECK(!crops[i].empty() && crops[i].channels() == 3,
-                     "{} crops[{}]: expected a non-empty HxWx3 RGB image, got {}x{}x{}", name_, i, crops[i].height(),
-                     crops[i].width(), crops[i].channels());
-      items.push_back(resize_bilinear_legacy(image_to_tensor255(crops[i]), spec_.size, spec_.size));
-    }
-    return graph_input(at::cat(items, 0));
+    return graph_model_input(crops, spec_.size, spec_.range_lo, spec_.range_hi, spec_.grey, name_);
   }
 
   // Nx3xSxS values 0..255 -> the NHWC tensor the graph is fed (range_lo..range_hi; grey for the emotion net).

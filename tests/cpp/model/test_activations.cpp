@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "ferguard/model/faceapi_nets.h"
+#include <limits>
+
 #include "model/activations.h"
 #include "model/conv.h"
 #include "model/faceapi_landmark.h"
@@ -77,6 +79,31 @@ TEST_P(PooledOps, GiveTheSameBytesAsThePlainFunctions) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, PooledOps, ::testing::Values(false, true));
+
+// The pool's NHWC max pool against at::max_pool2d: windows, strides, padding, ceil mode (a last window that starts
+// in the padding or runs past the input), -inf and NaN (NaN wins, as in LibTorch's kernel).
+TEST(PooledOps, MaxPoolWithoutIndicesEqualsLibTorch) {
+  at::manual_seed(8);
+  at::Tensor x = at::randn({2, 10, 13, 12});
+  x[0][3][4][5] = std::numeric_limits<float>::quiet_NaN();
+  x[1][2].fill_(-std::numeric_limits<float>::infinity());
+  x = x.contiguous(at::MemoryFormat::ChannelsLast);
+  struct Case {
+    std::int64_t k, s, p;
+    bool ceil;
+  };
+  ActivationPool pool;
+  for (const Case& c : {Case{3, 2, 0, false}, Case{3, 2, 1, false}, Case{2, 2, 0, true}, Case{3, 2, 1, true},
+                        Case{2, 1, 1, true}, Case{5, 3, 2, true}, Case{1, 1, 0, false}}) {
+    const at::Tensor want = at::max_pool2d(x, {c.k, c.k}, {c.s, c.s}, {c.p, c.p}, {1, 1}, c.ceil);
+    ActivationScope scope(pool);
+    const at::Tensor got = act::max_pool2d(x, {c.k, c.k}, {c.s, c.s}, {c.p, c.p}, c.ceil);
+    ASSERT_EQ(got.sizes(), want.sizes()) << c.k << " " << c.s << " " << c.p << " " << c.ceil;
+    EXPECT_TRUE(is_pooled(got));
+    EXPECT_TRUE(at::equal(got.isnan(), want.isnan()));
+    EXPECT_TRUE(at::equal(got.nan_to_num(0.0), want.nan_to_num(0.0))) << c.k << " " << c.s << " " << c.p << " " << c.ceil;
+  }
+}
 
 TEST(ActivationPool, ASecondCallOnTheSameShapesTakesNothingFromMalloc) {
   const at::Tensor x = at::randn({1, 8, 64, 64});

@@ -308,6 +308,20 @@ TEST_F(SsdFixture, BackboneIntermediatesMatchGolden) {
   }
 }
 
+// The one-pass input against the tensor-op form: landscape, portrait, square, already 512, tiny, a batch.
+TEST(SsdInput, OnePassEqualsTheTensorOps) {
+  const Image a = synthetic(480, 640), b = synthetic(640, 480), c = synthetic(300, 300), d = synthetic(512, 512),
+              e = synthetic(3, 7), f = synthetic(1280, 1920);
+  for (const std::vector<const Image*>& batch : std::vector<std::vector<const Image*>>{{&a}, {&b}, {&c}, {&d}, {&e}, {&f}, {&a, &b, &e}}) {
+    const at::Tensor got = detail::ssd_input(batch), want = detail::ssd_input_reference(batch);
+    ASSERT_EQ(got.sizes(), want.sizes());
+    EXPECT_LE((got - want).abs().max().item<double>(), 1e-6) << batch[0]->height() << "x" << batch[0]->width();
+  }
+  const Image grey(4, 4, 1);
+  EXPECT_THROW(detail::ssd_input({&a, &grey}), InvalidArgument);
+  EXPECT_THROW(detail::ssd_input({}), InvalidArgument);
+}
+
 // The letterbox band (rows that repeat one row) computed once per layer gives the plain pass's outputs: a landscape
 // frame (a band ending inside the backbone), a panorama (a band that outlives predictor 0's map), rows of random
 // values repeated (not only black), a portrait and a square (no band), and a batch of two (the plain pass).

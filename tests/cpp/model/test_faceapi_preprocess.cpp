@@ -78,6 +78,44 @@ TEST(FaceapiPreprocess, LegacyResizeLoopEqualsTheDifferentiableForm) {
   EXPECT_TRUE(g.grad().defined());
 }
 
+// The graph models' one-pass input against the tensor ops it replaces (the graph runner's differentiable input):
+// legacy resize of the crop as a 0..255 tensor, scaled to lo..hi, grey for the emotion model; crops of several
+// sizes in one batch, larger and smaller than the input.
+TEST(FaceapiPreprocess, GraphModelInputEqualsTheTensorOps) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> u(0, 255);
+  std::vector<Image> crops;
+  for (const auto& hw : {std::pair{200, 187}, std::pair{64, 64}, std::pair{31, 45}, std::pair{1, 1}}) {
+    Image im(hw.first, hw.second, 3);
+    for (std::size_t i = 0; i < im.pixels().size(); ++i) im.data()[i] = static_cast<std::uint8_t>(u(rng));
+    crops.push_back(im);
+  }
+  struct Spec {
+    int size;
+    float lo, hi;
+    bool grey;
+  };
+  for (const Spec& s : {Spec{64, 0.0f, 1.0f, true}, Spec{112, 0.0f, 255.0f, false}, Spec{224, -1.0f, 1.0f, false}}) {
+    const at::Tensor got = detail::graph_model_input(crops, s.size, s.lo, s.hi, s.grey, "m");
+    ASSERT_EQ(got.sizes().vec(), (std::vector<std::int64_t>{4, s.size, s.size, s.grey ? 1 : 3}));
+    for (std::size_t i = 0; i < crops.size(); ++i) {
+      at::Tensor x = detail::resize_bilinear_legacy_reference(detail::image_to_tensor255(crops[i]), s.size, s.size);
+      x = x * ((double(s.hi) - s.lo) / 255.0);
+      if (s.lo != 0.0f) x = x + double(s.lo);
+      if (s.grey) {
+        const at::Tensor w = at::tensor({0.2989f, 0.587f, 0.114f}).view({1, 3, 1, 1});
+        x = ((x * w).sum(1, true) - 0.5) * 2.0;
+      }
+      const at::Tensor want = x.permute({0, 2, 3, 1});
+      EXPECT_LE((got[i] - want[0]).abs().max().item<double>(), 1e-6 * std::max(1.0f, s.hi))
+          << "crop " << i << " to " << s.size;
+    }
+  }
+  Image grey_image(8, 8, 1);
+  EXPECT_THROW(detail::graph_model_input({crops[0], grey_image}, 64, 0.0f, 1.0f, true, "m"), InvalidArgument);
+  EXPECT_THROW(detail::graph_model_input({Image()}, 64, 0.0f, 1.0f, true, "m"), InvalidArgument);
+}
+
 TEST(FaceapiPreprocess, LegacyResizeHasNoHalfPixelOffset) {
   // 4 -> 2: src = dst*2 exactly, so the output is x[0] and x[2] (half-pixel centres would average pairs).
   const at::Tensor x = at::arange(4, at::kFloat).view({1, 1, 1, 4}) * 10;
