@@ -3,7 +3,10 @@
 // and recognition nets are timed by bench_faceapi_nets; benchmarks/compare_faceapi.sh runs both next to face-api
 // itself (tools/reference/bench_faceapi.js, tfjs wasm, 1 thread) and prints the ratios. Wall-clock time is
 // reported (UseRealTime), as node's timings are wall clock too.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
+#include <c10/core/InferenceMode.h>
 
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
@@ -12,6 +15,9 @@
 #include "bench_faceapi_common.h"
 #include "ferguard/io/image_io.h"
 #include "ferguard/model/face_detector.h"
+#include "model/activations.h"
+#include "model/faceapi_ssd.h"
+#include "model/tfjs_weights.h"
 
 namespace {
 
@@ -75,8 +81,33 @@ void BM_FaceDetector(benchmark::State& state) {
   report(state, 1, "ms_per_image");
 }
 
+// The detector's net alone on the 640x480 frame's input, the letterbox band's rows computed once per layer (arg 1)
+// or every row computed (arg 0): the band's gain in one run. Run both interleaved for a ratio:
+//   build/bin/bench_faceapi --benchmark_filter=DetectorNet --benchmark_repetitions=5 \
+//     --benchmark_enable_random_interleaving=true
+void BM_DetectorNet(benchmark::State& state) {
+  if (!have("ssd_mobilenetv1_model")) {
+    state.SkipWithError("face-api weights missing: run scripts/fetch_models.sh");
+    return;
+  }
+  const bool banded = state.range(0) == 1;
+  at::set_num_threads(1);
+  static ferguard::detail::SsdMobilenetV1Impl net(ferguard::detail::TfjsWeights::load(
+      (std::filesystem::path(resolve_models_dir()) / "ssd_mobilenetv1_model-weights_manifest.json").string()));
+  const Image image = image_640x480();
+  c10::InferenceMode guard;
+  ferguard::detail::ActivationPool pool;
+  ferguard::detail::ActivationScope scope(pool);
+  const at::Tensor x = ferguard::detail::ssd_input({&image});
+  net.forward(x, banded);  // warm-up
+  for (auto _ : state) benchmark::DoNotOptimize(net.forward(x, banded));
+  state.SetLabel(banded ? "letterbox band once" : "every row");
+  report(state, 1, "ms_per_image");
+}
+
 BENCHMARK(BM_LandmarkNet)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_FaceDetector)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK(BM_DetectorNet)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 
 }  // namespace
 

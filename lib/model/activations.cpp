@@ -263,32 +263,56 @@ std::int64_t pooled_size(std::int64_t in, std::int64_t k, std::int64_t s, std::i
   return out;
 }
 
+// The pooling loop over NHWC rows, with o = max(o, p) per channel in the form the compiler turns into packed max
+// instructions (a NaN in p would be dropped: max_pool2d_nhwc runs only on inputs without NaN); an AVX2 copy for CPUs
+// that have it, chosen at run time.
+struct PoolGeometry {
+  std::int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw;
+};
+#define FERGUARD_MAX_POOL(NAME, ATTR)                                                                       \
+  ATTR void NAME(const PoolGeometry& g, const float* __restrict src, float* __restrict dst) {              \
+    for (std::int64_t b = 0; b < g.n; ++b)                                                                  \
+      for (std::int64_t oy = 0; oy < g.oh; ++oy) {                                                          \
+        const std::int64_t y0 = std::max<std::int64_t>(oy * g.sh - g.ph, 0);                                \
+        const std::int64_t y1 = std::min<std::int64_t>(oy * g.sh - g.ph + g.kh, g.h);                       \
+        for (std::int64_t ox = 0; ox < g.ow; ++ox, dst += g.c) {                                            \
+          const std::int64_t x0 = std::max<std::int64_t>(ox * g.sw - g.pw, 0);                              \
+          const std::int64_t x1 = std::min<std::int64_t>(ox * g.sw - g.pw + g.kw, g.w);                     \
+          for (std::int64_t ch = 0; ch < g.c; ++ch) dst[ch] = -std::numeric_limits<float>::infinity();     \
+          for (std::int64_t y = y0; y < y1; ++y)                                                            \
+            for (std::int64_t x = x0; x < x1; ++x) {                                                        \
+              const float* __restrict p = src + ((b * g.h + y) * g.w + x) * g.c;                            \
+              for (std::int64_t ch = 0; ch < g.c; ++ch) dst[ch] = dst[ch] < p[ch] ? p[ch] : dst[ch];        \
+            }                                                                                               \
+        }                                                                                                   \
+      }                                                                                                     \
+  }
+FERGUARD_MAX_POOL(max_pool_generic, )
+FERGUARD_MAX_POOL(max_pool_avx2, __attribute__((target("avx2"))))
+#undef FERGUARD_MAX_POOL
+
+// Whether x holds a NaN: |bits| above infinity's, i.e. 0x7f800000 - |bits| negative; with and, subtract and or only,
+// so that it vectorises.
+__attribute__((noinline)) bool has_nan(const float* x, std::int64_t n) {
+  const auto* bits = reinterpret_cast<const std::uint32_t*>(x);
+  std::uint32_t sign = 0;
+  for (std::int64_t i = 0; i < n; ++i) sign |= 0x7f800000u - (bits[i] & 0x7fffffffu);
+  return (sign & 0x80000000u) != 0;
+}
+
 // A max pool over NHWC float memory without the indices: for each output pixel, the channel-wise maximum of the
-// window's pixels inside the input (padding is -inf), NaN winning as in LibTorch's kernel. Same values as
-// at::max_pool2d (tested), which computes and writes the indices too.
+// window's pixels inside the input (padding is -inf). Same values as at::max_pool2d (tested), which computes and
+// writes the indices too: the emotion model's two pools took 75 us there. An input with a NaN goes to LibTorch's
+// kernel, whose NaN wins its window.
 at::Tensor max_pool2d_nhwc(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
                            bool ceil_mode) {
+  static const auto pool = __builtin_cpu_supports("avx2") ? max_pool_avx2 : max_pool_generic;
   const std::int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  const std::int64_t oh = pooled_size(h, kernel[0], stride[0], padding[0], ceil_mode);
-  const std::int64_t ow = pooled_size(w, kernel[1], stride[1], padding[1], ceil_mode);
-  at::Tensor out = pool_empty({n, c, oh, ow}, at::kFloat, at::MemoryFormat::ChannelsLast);
-  const float* src = x.data_ptr<float>();
-  float* dst = out.data_ptr<float>();
-  for (std::int64_t b = 0; b < n; ++b)
-    for (std::int64_t oy = 0; oy < oh; ++oy) {
-      const std::int64_t y0 = std::max<std::int64_t>(oy * stride[0] - padding[0], 0);
-      const std::int64_t y1 = std::min<std::int64_t>(oy * stride[0] - padding[0] + kernel[0], h);
-      for (std::int64_t ox = 0; ox < ow; ++ox, dst += c) {
-        const std::int64_t x0 = std::max<std::int64_t>(ox * stride[1] - padding[1], 0);
-        const std::int64_t x1 = std::min<std::int64_t>(ox * stride[1] - padding[1] + kernel[1], w);
-        std::fill(dst, dst + c, -std::numeric_limits<float>::infinity());
-        for (std::int64_t y = y0; y < y1; ++y)
-          for (std::int64_t xx = x0; xx < x1; ++xx) {
-            const float* p = src + ((b * h + y) * w + xx) * c;
-            for (std::int64_t ch = 0; ch < c; ++ch) dst[ch] = (p[ch] > dst[ch] || std::isnan(p[ch])) ? p[ch] : dst[ch];
-          }
-      }
-    }
+  const PoolGeometry g{n,         c,         h,         w,          pooled_size(h, kernel[0], stride[0], padding[0], ceil_mode),
+                       pooled_size(w, kernel[1], stride[1], padding[1], ceil_mode), kernel[0], kernel[1], stride[0],
+                       stride[1], padding[0], padding[1]};
+  at::Tensor out = pool_empty({n, c, g.oh, g.ow}, at::kFloat, at::MemoryFormat::ChannelsLast);
+  pool(g, x.data_ptr<float>(), out.data_ptr<float>());
   return out;
 }
 }  // namespace
@@ -300,7 +324,7 @@ at::Tensor max_pool2d(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayR
   if (!poolable(x)) return at::max_pool2d(x, kernel, stride, padding, {1, 1}, ceil_mode);
   if (x.dim() == 4 && x.scalar_type() == at::kFloat && x.is_contiguous(at::MemoryFormat::ChannelsLast) &&
       x.size(1) > 1 && kernel.size() == 2 && stride.size() == 2 && padding.size() == 2 && 2 * padding[0] <= kernel[0] &&
-      2 * padding[1] <= kernel[1])
+      2 * padding[1] <= kernel[1] && !has_nan(x.data_ptr<float>(), x.numel()))
     return max_pool2d_nhwc(x, kernel, stride, padding, ceil_mode);
   at::Tensor out = pool_empty({0}, x.scalar_type(), at::MemoryFormat::Contiguous);
   at::Tensor indices = pool_empty({0}, at::kLong, at::MemoryFormat::Contiguous);
