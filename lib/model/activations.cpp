@@ -292,12 +292,21 @@ FERGUARD_MAX_POOL(max_pool_avx2, __attribute__((target("avx2"))))
 #undef FERGUARD_MAX_POOL
 
 // Whether x holds a NaN: |bits| above infinity's, i.e. 0x7f800000 - |bits| negative; with and, subtract and or only,
-// so that it vectorises.
-__attribute__((noinline)) bool has_nan(const float* x, std::int64_t n) {
-  const auto* bits = reinterpret_cast<const std::uint32_t*>(x);
-  std::uint32_t sign = 0;
-  for (std::int64_t i = 0; i < n; ++i) sign |= 0x7f800000u - (bits[i] & 0x7fffffffu);
-  return (sign & 0x80000000u) != 0;
+// so that it vectorises (AVX2 where the CPU has it).
+#define FERGUARD_HAS_NAN(NAME, ATTR)                                                   \
+  ATTR __attribute__((noinline)) bool NAME(const float* x, std::int64_t n) {          \
+    const auto* bits = reinterpret_cast<const std::uint32_t*>(x);                       \
+    std::uint32_t sign = 0;                                                             \
+    for (std::int64_t i = 0; i < n; ++i) sign |= 0x7f800000u - (bits[i] & 0x7fffffffu); \
+    return (sign & 0x80000000u) != 0;                                                   \
+  }
+FERGUARD_HAS_NAN(has_nan_generic, )
+FERGUARD_HAS_NAN(has_nan_avx2, __attribute__((target("avx2"))))
+#undef FERGUARD_HAS_NAN
+
+bool has_nan(const float* x, std::int64_t n) {
+  static const auto check = __builtin_cpu_supports("avx2") ? has_nan_avx2 : has_nan_generic;
+  return check(x, n);
 }
 
 // A max pool over NHWC float memory without the indices: for each output pixel, the channel-wise maximum of the

@@ -81,27 +81,33 @@ TEST_P(PooledOps, GiveTheSameBytesAsThePlainFunctions) {
 INSTANTIATE_TEST_SUITE_P(Layouts, PooledOps, ::testing::Values(false, true));
 
 // The pool's NHWC max pool against at::max_pool2d: windows, strides, padding, ceil mode (a last window that starts
-// in the padding or runs past the input), -inf and NaN (NaN wins, as in LibTorch's kernel).
+// in the padding or runs past the input), -inf; and an input with a NaN (LibTorch's kernel, where NaN wins).
 TEST(PooledOps, MaxPoolWithoutIndicesEqualsLibTorch) {
   at::manual_seed(8);
-  at::Tensor x = at::randn({2, 10, 13, 12});
-  x[0][3][4][5] = std::numeric_limits<float>::quiet_NaN();
-  x[1][2].fill_(-std::numeric_limits<float>::infinity());
-  x = x.contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor finite = at::randn({2, 10, 13, 12});
+  finite[1][2].fill_(-std::numeric_limits<float>::infinity());
+  at::Tensor with_nan = finite.clone();
+  with_nan[0][3][4][5] = std::numeric_limits<float>::quiet_NaN();
   struct Case {
     std::int64_t k, s, p;
     bool ceil;
   };
   ActivationPool pool;
-  for (const Case& c : {Case{3, 2, 0, false}, Case{3, 2, 1, false}, Case{2, 2, 0, true}, Case{3, 2, 1, true},
-                        Case{2, 1, 1, true}, Case{5, 3, 2, true}, Case{1, 1, 0, false}}) {
-    const at::Tensor want = at::max_pool2d(x, {c.k, c.k}, {c.s, c.s}, {c.p, c.p}, {1, 1}, c.ceil);
-    ActivationScope scope(pool);
-    const at::Tensor got = act::max_pool2d(x, {c.k, c.k}, {c.s, c.s}, {c.p, c.p}, c.ceil);
-    ASSERT_EQ(got.sizes(), want.sizes()) << c.k << " " << c.s << " " << c.p << " " << c.ceil;
-    EXPECT_TRUE(is_pooled(got));
-    EXPECT_TRUE(at::equal(got.isnan(), want.isnan()));
-    EXPECT_TRUE(at::equal(got.nan_to_num(0.0), want.nan_to_num(0.0))) << c.k << " " << c.s << " " << c.p << " " << c.ceil;
+  for (const at::Tensor& input : {finite, with_nan}) {
+    const at::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
+    for (const Case& c : {Case{3, 2, 0, false}, Case{3, 2, 1, false}, Case{2, 2, 0, true}, Case{3, 2, 1, true},
+                          Case{2, 1, 1, true}, Case{5, 3, 2, true}, Case{1, 1, 0, false}}) {
+      const at::Tensor want = at::max_pool2d(x, {c.k, c.k}, {c.s, c.s}, {c.p, c.p}, {1, 1}, c.ceil);
+      ActivationScope scope(pool);
+      const at::Tensor got = act::max_pool2d(x, {c.k, c.k}, {c.s, c.s}, {c.p, c.p}, c.ceil);
+      const std::string what = std::to_string(c.k) + " " + std::to_string(c.s) + " " + std::to_string(c.p) + " " +
+                               std::to_string(c.ceil) + (input.isnan().any().item<bool>() ? " with a NaN" : "");
+      ASSERT_EQ(got.sizes(), want.sizes()) << what;
+      EXPECT_TRUE(is_pooled(got)) << what;
+      EXPECT_TRUE(got.is_contiguous(at::MemoryFormat::ChannelsLast)) << what;
+      EXPECT_TRUE(at::equal(got.isnan(), want.isnan())) << what;
+      EXPECT_TRUE(at::equal(got.nan_to_num(0.0), want.nan_to_num(0.0))) << what;
+    }
   }
 }
 
