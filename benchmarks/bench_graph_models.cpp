@@ -58,6 +58,25 @@ BENCHMARK(BM_Graph)
     ->UseRealTime()
     ->MinTime(1.0);
 
+// The emotion model's two max pools (3x3, stride 2, SAME) through the pool's NHWC kernel (arg 1: 0) and through
+// LibTorch's at::max_pool2d, which also computes the indices (arg 1: 1); arg 0 picks the shape.
+void BM_MaxPool(benchmark::State& state) {
+  const bool first = state.range(0) == 0, libtorch = state.range(1) == 1;
+  at::set_num_threads(1);
+  const at::Tensor x = at::randn({1, first ? 128 : 256, first ? 29 : 15, first ? 29 : 15})
+                           .contiguous(at::MemoryFormat::ChannelsLast);
+  c10::InferenceMode guard;
+  ferguard::detail::ActivationPool pool;
+  ferguard::detail::ActivationScope scope(pool);
+  for (auto _ : state) {
+    if (libtorch) benchmark::DoNotOptimize(at::max_pool2d(x, {3, 3}, {2, 2}, {1, 1}));
+    else benchmark::DoNotOptimize(ferguard::detail::act::max_pool2d(x, {3, 3}, {2, 2}, {1, 1}));
+  }
+  state.SetLabel(std::string(first ? "29x29x128" : "15x15x256") + (libtorch ? " at::max_pool2d" : " ferguard"));
+}
+
+BENCHMARK(BM_MaxPool)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond)->MinTime(0.3);
+
 }  // namespace
 
 int main(int argc, char** argv) {
