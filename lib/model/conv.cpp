@@ -416,12 +416,13 @@ std::pair<std::int64_t, std::int64_t> conv2d_input_rows(std::int64_t height, std
 void conv2d_rows_into(at::Tensor& out, std::int64_t row_begin, std::int64_t row_end, const at::Tensor& x,
                       const at::Tensor& weight, const at::Tensor& bias, at::IntArrayRef stride,
                       at::IntArrayRef padding_tl, at::IntArrayRef padding_br, std::int64_t groups, ConvActivation act) {
-  FERGUARD_CHECK(x.dim() == 4 && x.size(0) == 1 && out.dim() == 4 && out.size(0) == 1 && out.size(1) == weight.size(0) &&
-                     out.is_contiguous(at::MemoryFormat::ChannelsLast) && 0 <= row_begin && row_begin < row_end &&
-                     row_end <= out.size(2),
-                 "convolution rows: expected batch-1 NCHW sizes, a channels-last output of {} channels and rows inside "
-                 "it, got input {}, output {}, rows [{}, {})",
-                 weight.size(0), fmt::join(x.sizes(), "x"), fmt::join(out.sizes(), "x"), row_begin, row_end);
+  FERGUARD_CHECK(x.dim() == 4 && x.size(0) == 1 && x.size(1) == weight.size(1) * groups && out.dim() == 4 &&
+                     out.size(0) == 1 && out.size(1) == weight.size(0) && out.is_contiguous(at::MemoryFormat::ChannelsLast) &&
+                     0 <= row_begin && row_begin < row_end && row_end <= out.size(2),
+                 "convolution rows: expected a batch-1 input of {} channels, a channels-last output of {} and rows "
+                 "inside it, got input {}, output {}, rows [{}, {})",
+                 weight.size(1) * groups, weight.size(0), fmt::join(x.sizes(), "x"), fmt::join(out.sizes(), "x"),
+                 row_begin, row_end);
   FERGUARD_CHECK(!weight.requires_grad() && !(bias.defined() && bias.requires_grad()) &&
                      !(at::GradMode::is_enabled() && x.requires_grad()),
                  "convolution rows: inference only, but a tensor requires a gradient");

@@ -118,6 +118,9 @@ TEST(ConvRows, RejectsWhatItCannotDo) {
   EXPECT_THROW(conv2d_rows_into(plain_layout, 0, 4, x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none),
                InvalidArgument);
   EXPECT_THROW(conv2d_rows_into(out, 5, 4, x, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none), InvalidArgument);
+  const at::Tensor three_channels = at::randn({1, 3, 8, 8}).contiguous(at::MemoryFormat::ChannelsLast);
+  EXPECT_THROW(conv2d_rows_into(out, 0, 4, three_channels, w, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none),
+               InvalidArgument);
   const at::Tensor trainable = w.clone().requires_grad_(true);
   EXPECT_THROW(conv2d_rows_into(out, 0, 4, x, trainable, {}, {1, 1}, {1, 1}, {1, 1}, 1, ConvActivation::none),
                InvalidArgument);
