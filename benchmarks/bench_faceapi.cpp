@@ -81,8 +81,9 @@ void BM_FaceDetector(benchmark::State& state) {
   report(state, 1, "ms_per_image");
 }
 
-// The detector's net alone on the 640x480 frame's input, the letterbox band's rows computed once per layer (arg 1)
-// or every row computed (arg 0): the band's gain in one run. Run both interleaved for a ratio:
+// The detector's net alone on the 640x480 frame's input (arg 1: 0) or on its 480x640 transpose (arg 1: 1), the
+// letterbox band computed once per layer (arg 0: 1) or every row and column computed (arg 0: 0): the band's gain in
+// one run. Run them interleaved for the ratios:
 //   build/bin/bench_faceapi --benchmark_filter=DetectorNet --benchmark_repetitions=5 \
 //     --benchmark_enable_random_interleaving=true
 void BM_DetectorNet(benchmark::State& state) {
@@ -90,24 +91,32 @@ void BM_DetectorNet(benchmark::State& state) {
     state.SkipWithError("face-api weights missing: run scripts/fetch_models.sh");
     return;
   }
-  const bool banded = state.range(0) == 1;
+  const bool banded = state.range(0) == 1, portrait = state.range(1) == 1;
   at::set_num_threads(1);
   static ferguard::detail::SsdMobilenetV1Impl net(ferguard::detail::TfjsWeights::load(
       (std::filesystem::path(resolve_models_dir()) / "ssd_mobilenetv1_model-weights_manifest.json").string()));
-  const Image image = image_640x480();
+  const Image frame = image_640x480();
+  Image image = frame;
+  if (portrait) {
+    image = Image(frame.width(), frame.height(), 3);
+    for (int y = 0; y < frame.height(); ++y)
+      for (int x = 0; x < frame.width(); ++x)
+        for (int c = 0; c < 3; ++c) image.at(x, y, c) = frame.at(y, x, c);
+  }
   c10::InferenceMode guard;
   ferguard::detail::ActivationPool pool;
   ferguard::detail::ActivationScope scope(pool);
   const at::Tensor x = ferguard::detail::ssd_input({&image});
   net.forward(x, banded);  // warm-up
   for (auto _ : state) benchmark::DoNotOptimize(net.forward(x, banded));
-  state.SetLabel(banded ? "letterbox band once" : "every row");
+  state.SetLabel(std::string(portrait ? "480x640, " : "640x480, ") +
+                 (banded ? "letterbox band once" : "every row and column"));
   report(state, 1, "ms_per_image");
 }
 
 BENCHMARK(BM_LandmarkNet)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_FaceDetector)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
-BENCHMARK(BM_DetectorNet)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK(BM_DetectorNet)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 
 }  // namespace
 

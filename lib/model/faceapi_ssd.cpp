@@ -164,6 +164,11 @@ SsdMobilenetV1Impl::SsdMobilenetV1Impl(const TfjsWeights& w) {
     class_heads_[k] = {reg(fmt::format("cls{}_weight", k), w.pointwise_filters(p + "ClassPredictor/weights", c, 3 * a)),
                        reg(fmt::format("cls{}_bias", k), w.vector(p + "ClassPredictor/biases", 3 * a)), 1, 1};
   }
+  auto transposed = [](const Conv& c) {
+    return Conv{c.weight.transpose(2, 3).contiguous(at::MemoryFormat::ChannelsLast), c.bias, c.stride, c.groups};
+  };
+  conv0_t_ = transposed(conv0_);
+  for (std::size_t k = 0; k < depthwise_.size(); ++k) depthwise_t_[k] = transposed(depthwise_[k]);
   const at::Tensor anchors = w.get("Output/extra_dim", {1, kSsdNumAnchors, 4}).contiguous();
   anchors_.resize(kSsdNumAnchors);
   const float* a = anchors.data_ptr<float>();
@@ -236,17 +241,34 @@ at::Tensor SsdMobilenetV1Impl::backbone(const at::Tensor& x, int stage, bool ski
     }
     return y;
   }
-  // The input's last rows equal to its last row (compared bit for bit).
+  // The first of the map's last rows that equal its last row (compared bit for bit), rounded up to a multiple of 32:
+  // each band height is a new set of oneDNN kernels, made on first use and kept, so this bounds them to 16 sets,
+  // whatever the images' shapes (the rows above the band are computed as usual).
+  auto band_begin = [](const at::Tensor& map) {
+    const std::int64_t rows = map.size(2), row_floats = map.size(1) * map.size(3);
+    const float* px = map.data_ptr<float>();
+    const float* last = px + (rows - 1) * row_floats;
+    std::int64_t b = rows - 1;
+    while (b > 0 && std::memcmp(px + (b - 1) * row_floats, last, row_floats * sizeof(float)) == 0) --b;
+    return std::min<std::int64_t>((b + kBandAlign - 1) / kBandAlign * kBandAlign, rows);
+  };
   RowBand in;
   in.map = pooled_contiguous(x, at::MemoryFormat::ChannelsLast);
-  const std::int64_t h = in.map.size(2), row_floats = in.map.size(1) * in.map.size(3);
-  const float* px = in.map.data_ptr<float>();
-  const float* last = px + (h - 1) * row_floats;
-  std::int64_t begin = h - 1;
-  while (begin > 0 && std::memcmp(px + (begin - 1) * row_floats, last, row_floats * sizeof(float)) == 0) --begin;
-  // The band starts on a multiple of 32 rows (the rows above it are computed as usual): each band height is a new
-  // set of oneDNN kernels, made on first use and kept, so this bounds them to 16 sets, whatever the images' shapes.
-  begin = std::min<std::int64_t>((begin + kBandAlign - 1) / kBandAlign * kBandAlign, h);
+  std::int64_t begin = band_begin(in.map);
+  // No band of rows: a band of columns is one of rows of the transposed input. The backbone of the transposed input,
+  // with every kernel transposed in space, is the transposed backbone (TF SAME pads rows and columns alike).
+  bool transposed = false;
+  if (begin >= in.map.size(2)) {
+    at::Tensor t = pooled_contiguous(x.transpose(2, 3), at::MemoryFormat::ChannelsLast);
+    if (const std::int64_t b = band_begin(t); b < t.size(2)) {
+      in.map = t;
+      begin = b;
+      transposed = true;
+    }
+  }
+  const Conv& stem = transposed ? conv0_t_ : conv0_;
+  const std::array<Conv, 13>& depthwise = transposed ? depthwise_t_ : depthwise_;
+  const std::int64_t h = in.map.size(2);
   in.begin = begin;
   in.end = h;
   in.row = in.map.slice(2, h - 1, h);
@@ -285,13 +307,14 @@ at::Tensor SsdMobilenetV1Impl::backbone(const at::Tensor& x, int stage, bool ski
     return out;
   };
 
-  RowBand y = layer(in, conv0_);
+  auto result = [&](RowBand& band) { return transposed ? band.full().transpose(2, 3) : band.full(); };
+  RowBand y = layer(in, stem);
   for (int k = 1; k <= stage; ++k) {
-    RowBand d = layer(y, depthwise_[k - 1]);
+    RowBand d = layer(y, depthwise[k - 1]);
     y = layer(d, pointwise_[k - 1]);
-    if (k == kConv11Stage && conv11) *conv11 = y.full();
+    if (k == kConv11Stage && conv11) *conv11 = result(y);
   }
-  return y.full();
+  return result(y);
 }
 
 at::Tensor SsdMobilenetV1Impl::backbone_until(const at::Tensor& x, int stage, bool skip_uniform_rows,

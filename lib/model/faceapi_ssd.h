@@ -43,7 +43,9 @@ class SsdMobilenetV1Impl : public torch::nn::Module {
   ///
   /// With `skip_uniform_rows` (the default), a batch-1 CPU input without gradients whose last rows are all the same
   /// row (the letterbox padding under a landscape image) has those rows' feature maps computed once per layer, not
-  /// once per row: see RowBand in faceapi_ssd.cpp. The outputs are those of the plain pass (tested).
+  /// once per row: see RowBand in faceapi_ssd.cpp. Last columns that are all the same column (a portrait image's
+  /// padding) are handled on the transposed input. The outputs are those of the plain pass: the same bytes for a
+  /// band of rows, within float rounding for one of columns (tested).
   SsdRawOutput forward(const at::Tensor& x, bool skip_uniform_rows = true);
   /// Output of backbone stage `stage` (0 = conv_0, k = pair k, up to 13), for tests; `banded_layers`, when given,
   /// receives how many of its convolutions ran on the rows outside a band.
@@ -64,6 +66,10 @@ class SsdMobilenetV1Impl : public torch::nn::Module {
 
   Conv conv0_;
   std::array<Conv, 13> depthwise_;   // BN folded, pairs 1..13 at [k-1]
+  // conv0_ and depthwise_ with their kernels transposed in space (the pointwise ones are their own transposes): the
+  // backbone of a transposed input, for a portrait image's band of padded columns. Not parameters: derived at load.
+  Conv conv0_t_;
+  std::array<Conv, 13> depthwise_t_;
   std::array<Conv, 13> pointwise_;
   std::array<Conv, 8> extra_;        // Prediction/Conv2d_k_pointwise
   std::array<Conv, 6> box_heads_;

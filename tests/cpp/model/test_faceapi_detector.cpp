@@ -324,11 +324,13 @@ TEST(SsdInput, OnePassEqualsTheTensorOps) {
 
 // The letterbox band (rows that repeat one row) computed once per layer gives the plain pass's outputs: a landscape
 // frame (a band ending inside the backbone), a panorama (a band that outlives predictor 0's map), rows of random
-// values repeated (not only black), a portrait and a square (no band), and a batch of two (the plain pass).
+// values repeated (not only black), a portrait (a band of columns, run transposed), a square (no band), a black
+// frame (a band of every row) and a batch of two (the plain pass).
 TEST_F(SsdFixture, UniformRowsAreComputedOnceWithThePlainPassOutputs) {
   REQUIRE_MODELS();
   c10::InferenceMode guard;
-  const Image landscape = synthetic(480, 640), panorama = synthetic(150, 900), portrait = synthetic(640, 480);
+  const Image landscape = synthetic(480, 640), panorama = synthetic(150, 900), portrait = synthetic(640, 480),
+              black(480, 640, 3);
   at::manual_seed(5);
   at::Tensor repeated = at::rand({1, 3, 512, 512}) * 2.0 - 1.0;
   repeated.slice(2, 300, 512).copy_(repeated.slice(2, 299, 300).expand({1, 3, 212, 512}));
@@ -336,15 +338,20 @@ TEST_F(SsdFixture, UniformRowsAreComputedOnceWithThePlainPassOutputs) {
     std::string name;
     at::Tensor x;
     int min_banded, max_banded;  // layers (of 27 in the backbone) computed outside a band
+    double tolerance;            // on the raw outputs and the backbone's maps (values up to 6)
   };
-  // 640x480: the band of 128 input rows lasts through pair 7 (15 layers); 900x150: 427 rows, all 27 layers.
-  const std::vector<Input> inputs = {{"640x480", detail::ssd_input({&landscape}), 15, 15},
-                                     {"900x150", detail::ssd_input({&panorama}), 27, 27},
-                                     {"repeated random row", repeated, 10, 27},
-                                     {"480x640", detail::ssd_input({&portrait}), 0, 0},
-                                     {"square", at::rand({1, 3, 512, 512}) * 2.0 - 1.0, 0, 0},
-                                     {"batch of 2", detail::ssd_input({&landscape, &panorama}), 0, 0}};
-  for (const auto& [name, x, min_banded, max_banded] : inputs) {
+  // 640x480: the band of 128 input rows lasts through pair 7 (15 layers); 900x150: 427 rows, all 27 layers. A band
+  // of rows gives the plain pass's bytes (0 measured); the portrait's band of columns runs on the transposed input
+  // with transposed kernels, whose taps are summed in another order: 4e-5 on the boxes, 9e-5 on the logits and
+  // 1.8e-4 on the last map, measured.
+  const std::vector<Input> inputs = {{"640x480", detail::ssd_input({&landscape}), 15, 15, 1e-5},
+                                     {"900x150", detail::ssd_input({&panorama}), 27, 27, 1e-5},
+                                     {"repeated random row", repeated, 10, 27, 1e-5},
+                                     {"480x640 (a band of columns)", detail::ssd_input({&portrait}), 15, 15, 5e-4},
+                                     {"square", at::rand({1, 3, 512, 512}) * 2.0 - 1.0, 0, 0, 1e-5},
+                                     {"black 640x480 (every row the same)", detail::ssd_input({&black}), 20, 27, 1e-5},
+                                     {"batch of 2", detail::ssd_input({&landscape, &panorama}), 0, 0, 1e-5}};
+  for (const auto& [name, x, min_banded, max_banded, tolerance] : inputs) {
     int layers = -1;
     net()->backbone_until(x, 13, true, &layers);
     EXPECT_GE(layers, min_banded) << name;
@@ -352,12 +359,12 @@ TEST_F(SsdFixture, UniformRowsAreComputedOnceWithThePlainPassOutputs) {
     const detail::SsdRawOutput banded = net()->forward(x), plain = net()->forward(x, false);
     const double box = (banded.box_encodings - plain.box_encodings).abs().max().item<double>();
     const double cls = (banded.class_logits - plain.class_logits).abs().max().item<double>();
-    EXPECT_LE(box, 1e-5) << name;
-    EXPECT_LE(cls, 1e-5) << name;
+    EXPECT_LE(box, tolerance) << name;
+    EXPECT_LE(cls, tolerance) << name;
     for (int stage : {0, 3, 9, 13}) {
       const at::Tensor a = net()->backbone_until(x, stage), b = net()->backbone_until(x, stage, false);
       ASSERT_EQ(a.sizes(), b.sizes());
-      EXPECT_LE((a - b).abs().max().item<double>(), 1e-5) << name << " stage " << stage;
+      EXPECT_LE((a - b).abs().max().item<double>(), tolerance) << name << " stage " << stage;
     }
     std::cout << "[detector row band] " << name << ": " << layers << " layers on bands, max |diff| box " << box << ", class " << cls << "\n";
   }
