@@ -10,15 +10,16 @@
 
 namespace ferguard::detail {
 
+std::pair<std::int64_t, std::int64_t> tf_same_padding(std::int64_t n, std::int64_t k, std::int64_t s) {
+  const std::int64_t out = (n + s - 1) / s;
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - n, 0);
+  return {total / 2, total - total / 2};
+}
+
 at::Tensor conv2d_tf_same(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, std::int64_t stride,
                           std::int64_t groups, ConvActivation act) {
-  auto pads = [&](std::int64_t n, std::int64_t k) {
-    const std::int64_t out = (n + stride - 1) / stride;
-    const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + k - n, 0);
-    return std::make_pair(total / 2, total - total / 2);
-  };
-  const auto [top, bottom] = pads(x.size(2), weight.size(2));
-  const auto [left, right] = pads(x.size(3), weight.size(3));
+  const auto [top, bottom] = tf_same_padding(x.size(2), weight.size(2), stride);
+  const auto [left, right] = tf_same_padding(x.size(3), weight.size(3), stride);
   return conv2d(x, weight, bias, {stride, stride}, {top, left}, {bottom, right}, {1, 1}, groups, act);
 }
 

@@ -8,12 +8,17 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "model/conv.h"
 
 namespace ferguard::detail {
 
 class TfjsWeights;
+
+/// TF 'SAME' padding before and after along one axis of size `n`, for a kernel `k` at stride `s`: floor(total/2)
+/// before and the rest after, so that the convolution gives ceil(n/s) outputs.
+std::pair<std::int64_t, std::int64_t> tf_same_padding(std::int64_t n, std::int64_t k, std::int64_t s);
 
 /// A TF 'SAME' convolution of NCHW `x` with a k x k OIHW `weight` at stride s: floor(total/2) zero rows/columns at
 /// the top/left and the rest at the bottom/right, so that it gives ceil(n/s) outputs. The padding is conv2d's

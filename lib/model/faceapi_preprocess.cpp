@@ -94,6 +94,22 @@ at::Tensor resize_bilinear_legacy_loop(const at::Tensor& nchw, std::int64_t out_
   return out;
 }
 
+LegacyResizeTaps legacy_resize_taps(std::int64_t in, std::int64_t out) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  LegacyResizeTaps t;
+  t.i0.resize(static_cast<std::size_t>(out));
+  t.i1.resize(t.i0.size());
+  t.frac.resize(t.i0.size());
+  for (std::int64_t i = 0; i < out; ++i) {
+    const float src = static_cast<float>(i) * scale;
+    const float f = std::floor(src);
+    t.i0[i] = static_cast<std::int64_t>(f);
+    t.i1[i] = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(src)), in - 1);
+    t.frac[i] = src - f;
+  }
+  return t;
+}
+
 namespace {
 // float(b) for each byte b: a table read instead of an integer-to-float conversion in the resize's gathers.
 const auto kByteValue = [] {
@@ -117,36 +133,19 @@ at::Tensor graph_model_input(const std::vector<Image>& crops, int size, float lo
   const auto scale = static_cast<float>((double(hi) - double(lo)) / 255.0);
   const bool shift = lo != 0.0f;
   const float w[3] = {0.2989f, 0.587f, 0.114f};
-  // One axis of the legacy resize, as axis_lerp computes it: src = i * float(in / out), i0 = floor(src),
-  // i1 = min(ceil(src), in - 1), frac = src - i0.
-  struct Tap {
-    std::int64_t i0, i1;
-    float frac;
-  };
-  auto taps = [&](int in) {
-    const float step = static_cast<float>(in) / static_cast<float>(size);
-    std::vector<Tap> t(static_cast<std::size_t>(size));
-    for (int i = 0; i < size; ++i) {
-      const float src = static_cast<float>(i) * step;
-      const float f = std::floor(src);
-      t[i] = {static_cast<std::int64_t>(f), std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(src)), in - 1),
-              src - f};
-    }
-    return t;
-  };
   // Per output row: the horizontal lerp of its two source rows (scalar: the taps gather), then the vertical lerp,
   // the scaling and the grey sum over the row's contiguous values (vectorisable). The reference's arithmetic in each.
   const std::int64_t row_values = static_cast<std::int64_t>(size) * 3;
   std::vector<float> top_row(static_cast<std::size_t>(row_values)), bottom_row(top_row.size()), row(top_row.size());
   for (const Image& im : crops) {
-    const std::vector<Tap> ty = taps(im.height()), tx = taps(im.width());
+    const LegacyResizeTaps ty = legacy_resize_taps(im.height(), size), tx = legacy_resize_taps(im.width(), size);
     const std::uint8_t* px = im.data();
     const std::int64_t stride = static_cast<std::int64_t>(im.width()) * 3;
     auto horizontal = [&](const std::uint8_t* src, float* __restrict o) {
       for (int ox = 0; ox < size; ++ox) {
-        const std::uint8_t* l = src + tx[ox].i0 * 3;
-        const std::uint8_t* r = src + tx[ox].i1 * 3;
-        const float wx = tx[ox].frac;
+        const std::uint8_t* l = src + tx.i0[ox] * 3;
+        const std::uint8_t* r = src + tx.i1[ox] * 3;
+        const float wx = tx.frac[ox];
         for (int c = 0; c < 3; ++c) {
           const float a = kByteValue[l[c]], b = kByteValue[r[c]];
           o[ox * 3 + c] = a + (b - a) * wx;
@@ -154,9 +153,9 @@ at::Tensor graph_model_input(const std::vector<Image>& crops, int size, float lo
       }
     };
     for (int oy = 0; oy < size; ++oy, dst += static_cast<std::int64_t>(size) * channels) {
-      horizontal(px + ty[oy].i0 * stride, top_row.data());
-      horizontal(px + ty[oy].i1 * stride, bottom_row.data());
-      const float wy = ty[oy].frac;
+      horizontal(px + ty.i0[oy] * stride, top_row.data());
+      horizontal(px + ty.i1[oy] * stride, bottom_row.data());
+      const float wy = ty.frac[oy];
       const float* __restrict t = top_row.data();
       const float* __restrict b = bottom_row.data();
       float* __restrict v = row.data();

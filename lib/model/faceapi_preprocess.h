@@ -28,6 +28,14 @@ at::Tensor resize_bilinear_legacy(const at::Tensor& nchw, std::int64_t out_h, st
 at::Tensor resize_bilinear_legacy_loop(const at::Tensor& nchw, std::int64_t out_h, std::int64_t out_w);
 at::Tensor resize_bilinear_legacy_reference(const at::Tensor& nchw, std::int64_t out_h, std::int64_t out_w);
 
+/// One axis of the legacy resize from `in` to `out` samples, as scalars: for each output index i, src = i * float(in /
+/// out), i0 = floor(src), i1 = min(ceil(src), in - 1), frac = src - i0 (resize_bilinear_legacy's arithmetic).
+struct LegacyResizeTaps {
+  std::vector<std::int64_t> i0, i1;
+  std::vector<float> frac;
+};
+LegacyResizeTaps legacy_resize_taps(std::int64_t in, std::int64_t out);
+
 /// The graph models' input for HWC uint8 RGB crops of any sizes, in one pass per crop: each resized to size x size
 /// as resize_bilinear_legacy does, scaled from 0..255 to lo..hi, and with `grey` turned into one channel
 /// ((0.2989 r + 0.587 g + 0.114 b) - 0.5) * 2, as NxSxSxC float (NHWC, C = 1 or 3) from the calling model's pool.

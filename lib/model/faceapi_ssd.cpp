@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -61,17 +60,11 @@ at::Tensor ssd_input(const std::vector<const Image*>& images) {
   for (const Image* image : images) {
     const Image& im = *image;
     const std::int64_t h = im.height(), w = im.width(), side = std::max(h, w);
-    // resize_bilinear_legacy's taps on the padded square (axis_lerp's arithmetic); a tap past the image reads 0.
-    const float scale = static_cast<float>(side) / static_cast<float>(n);
-    std::vector<std::int64_t> i0(n), i1(n);
-    std::vector<float> frac(n);
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float src = static_cast<float>(i) * scale;
-      const float f = std::floor(src);
-      i0[i] = static_cast<std::int64_t>(f);
-      i1[i] = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(src)), side - 1);
-      frac[i] = src - f;
-    }
+    // resize_bilinear_legacy's taps on the padded square; a tap past the image reads 0.
+    const LegacyResizeTaps taps = legacy_resize_taps(side, n);
+    const auto& i0 = taps.i0;
+    const auto& i1 = taps.i1;
+    const auto& frac = taps.frac;
     const std::uint8_t* px = im.data();
     const std::vector<std::uint8_t> zeros(static_cast<std::size_t>(w) * 3, 0);  // a row of the padding
     // Output columns [0, full) read two columns of the image; the rest read the padding on one side or both.
@@ -215,13 +208,6 @@ struct SsdMobilenetV1Impl::RowBand {
 
 namespace {
 
-// TF "SAME" padding before and after, for a size `n`, kernel `k` and stride `s`.
-std::pair<std::int64_t, std::int64_t> same_padding(std::int64_t n, std::int64_t k, std::int64_t s) {
-  const std::int64_t out = (n + s - 1) / s;
-  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - n, 0);
-  return {total / 2, total - total / 2};
-}
-
 constexpr std::int64_t kBandAlign = 32;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -257,8 +243,20 @@ at::Tensor SsdMobilenetV1Impl::backbone(const at::Tensor& x, int stage, bool ski
   std::int64_t begin = band_begin(in.map);
   // No band of rows: a band of columns is one of rows of the transposed input. The backbone of the transposed input,
   // with every kernel transposed in space, is the transposed backbone (TF SAME pads rows and columns alike).
+  // Only an input whose last two columns are equal can have one; checked in place, so that an input with no band
+  // at all is not transposed for nothing.
+  auto last_columns_equal = [](const at::Tensor& map) {
+    const std::int64_t c = map.size(1), w = map.size(3);
+    if (w < 2) return false;
+    const float* px = map.data_ptr<float>();
+    for (std::int64_t r = 0; r < map.size(2); ++r) {
+      const float* row = px + r * w * c;
+      if (std::memcmp(row + (w - 2) * c, row + (w - 1) * c, c * sizeof(float)) != 0) return false;
+    }
+    return true;
+  };
   bool transposed = false;
-  if (begin >= in.map.size(2)) {
+  if (begin >= in.map.size(2) && last_columns_equal(in.map)) {
     at::Tensor t = pooled_contiguous(x.transpose(2, 3), at::MemoryFormat::ChannelsLast);
     if (const std::int64_t b = band_begin(t); b < t.size(2)) {
       in.map = t;
@@ -278,8 +276,8 @@ at::Tensor SsdMobilenetV1Impl::backbone(const at::Tensor& x, int stage, bool ski
   // input's row; the plain convolution once the band would be under two rows.
   auto layer = [&](RowBand& src, const Conv& c) {
     const std::int64_t k = c.weight.size(2), s = c.stride, hi = src.map.size(2), wi = src.map.size(3);
-    const auto [top, bottom] = same_padding(hi, k, s);
-    const auto [left, right] = same_padding(wi, k, s);
+    const auto [top, bottom] = tf_same_padding(hi, k, s);
+    const auto [left, right] = tf_same_padding(wi, k, s);
     const std::int64_t ho = (hi + s - 1) / s;
     // Output row o reads input rows [o*s - top, o*s - top + k): all of them in the band for o in [o0, o1).
     const std::int64_t o0 = std::max<std::int64_t>(floor_div(src.begin + top + s - 1, s), 0);
