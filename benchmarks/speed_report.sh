@@ -4,11 +4,20 @@
 # variables. Three rounds; each round runs every peer and every ferguard benchmark once, so each ratio pairs
 # numbers of the same round; the report gives the median over the rounds of each time and of each ratio.
 # Ratios: peer ms / ferguard ms (above 1: ferguard is faster); Python ms / C++ ms for the binding's overhead.
-# Usage: benchmarks/speed_report.sh [BUILD_DIR] [ROUNDS]   (needs node; installs tools/reference's npm packages once)
+# ISA: `native` (the default) lets oneDNN and LibTorch use the best instructions of this CPU (AVX-512 where it has
+# them); `avx2` caps ferguard's side at AVX2 and FMA (ONEDNN_MAX_CPU_ISA, ATEN_CPU_CAPABILITY), which is what a core
+# without AVX-512 gets. The peers run on wasm SIMD (128-bit) either way.
+# Usage: benchmarks/speed_report.sh [BUILD_DIR] [ROUNDS] [ISA]   (needs node; installs tools/reference's npm packages once)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 ROUNDS="${2:-3}"
+ISA="${3:-native}"
+case "$ISA" in
+  native) CAP=() ;;
+  avx2) CAP=(ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2) ;;
+  *) echo "speed_report.sh: ISA must be native or avx2, not '$ISA'" >&2; exit 2 ;;
+esac
 REF="$ROOT/tools/reference"
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 unset MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_ MALLOC_TOP_PAD_ MALLOC_ARENA_MAX
@@ -20,17 +29,20 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "round $r/$ROUNDS: face-api, tfjs graph models, ferguard C++, ferguard Python..." >&2
   node "$REF/bench_faceapi.js" --runs 20 --warmup 5 | tail -n 1 > "$TMP/faceapi.$r.json"
   node "$REF/bench_graph.js" --runs 20 --warmup 3 | tail -n 1 > "$TMP/graph.$r.json"
-  "$BUILD/bin/bench_faceapi_nets" --benchmark_format=json --benchmark_min_time=2 > "$TMP/nets.$r.json" 2>/dev/null
-  "$BUILD/bin/bench_faceapi" --benchmark_format=json > "$TMP/det.$r.json" 2>/dev/null
-  "$BUILD/bin/bench_graph_models" --benchmark_format=json > "$TMP/gm.$r.json" 2>/dev/null
-  "$BUILD/bin/bench_api" --benchmark_format=json > "$TMP/api.$r.json" 2>/dev/null
-  PYTHONPATH="$BUILD/python" FERGUARD_BUILD_DIR="$BUILD" /usr/bin/python3 "$ROOT/benchmarks/bench_python.py" \
+  env "${CAP[@]}" "$BUILD/bin/bench_faceapi_nets" --benchmark_format=json --benchmark_min_time=2 > "$TMP/nets.$r.json" 2>/dev/null
+  env "${CAP[@]}" "$BUILD/bin/bench_faceapi" --benchmark_format=json > "$TMP/det.$r.json" 2>/dev/null
+  env "${CAP[@]}" "$BUILD/bin/bench_graph_models" --benchmark_format=json > "$TMP/gm.$r.json" 2>/dev/null
+  env "${CAP[@]}" "$BUILD/bin/bench_api" --benchmark_format=json > "$TMP/api.$r.json" 2>/dev/null
+  env "${CAP[@]}" PYTHONPATH="$BUILD/python" FERGUARD_BUILD_DIR="$BUILD" /usr/bin/python3 "$ROOT/benchmarks/bench_python.py" \
     | tail -n 1 > "$TMP/py.$r.json"
 done
 
-/usr/bin/python3 - "$TMP" "$ROUNDS" <<'PY'
+CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+grep -qw avx512f /proc/cpuinfo && HAS512=yes || HAS512=no
+/usr/bin/python3 - "$TMP" "$ROUNDS" "$ISA" "$CPU" "$HAS512" <<'PY'
 import json, pathlib, statistics, sys
 tmp, rounds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+isa, cpu, has512 = sys.argv[3], sys.argv[4], sys.argv[5] == "yes"
 med = statistics.median
 
 def gbench(f):
@@ -108,5 +120,7 @@ for call in ("detect_full", "detect_640x480", "recognizer_faceapi", "recognizer_
     else:
         line += " — | — |"
     print(line)
-print(f"\nMedians over {rounds} rounds; 1 thread, default glibc malloc, no MALLOC_* variables.")
+print(f"\nMedians over {rounds} rounds; 1 thread, default glibc malloc, no MALLOC_* variables. CPU: {cpu}, "
+      f"AVX-512 {'present' if has512 else 'absent'}; ferguard's instructions: "
+      + ("capped at AVX2 and FMA (ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2)." if isa == "avx2" else "native."))
 PY
