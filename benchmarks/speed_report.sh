@@ -18,6 +18,7 @@ case "$ISA" in
   avx2) CAP=(ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2) ;;
   *) echo "speed_report.sh: ISA must be native or avx2, not '$ISA'" >&2; exit 2 ;;
 esac
+ours() { env "${CAP[@]}" "$@"; }  # a ferguard benchmark, under the ISA cap
 REF="$ROOT/tools/reference"
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 unset MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_ MALLOC_TOP_PAD_ MALLOC_ARENA_MAX
@@ -29,20 +30,20 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "round $r/$ROUNDS: face-api, tfjs graph models, ferguard C++, ferguard Python..." >&2
   node "$REF/bench_faceapi.js" --runs 20 --warmup 5 | tail -n 1 > "$TMP/faceapi.$r.json"
   node "$REF/bench_graph.js" --runs 20 --warmup 3 | tail -n 1 > "$TMP/graph.$r.json"
-  env "${CAP[@]}" "$BUILD/bin/bench_faceapi_nets" --benchmark_format=json --benchmark_min_time=2 > "$TMP/nets.$r.json" 2>/dev/null
-  env "${CAP[@]}" "$BUILD/bin/bench_faceapi" --benchmark_format=json > "$TMP/det.$r.json" 2>/dev/null
-  env "${CAP[@]}" "$BUILD/bin/bench_graph_models" --benchmark_format=json > "$TMP/gm.$r.json" 2>/dev/null
-  env "${CAP[@]}" "$BUILD/bin/bench_api" --benchmark_format=json > "$TMP/api.$r.json" 2>/dev/null
-  env "${CAP[@]}" PYTHONPATH="$BUILD/python" FERGUARD_BUILD_DIR="$BUILD" /usr/bin/python3 "$ROOT/benchmarks/bench_python.py" \
+  ours "$BUILD/bin/bench_faceapi_nets" --benchmark_format=json --benchmark_min_time=2 > "$TMP/nets.$r.json" 2>/dev/null
+  ours "$BUILD/bin/bench_faceapi" --benchmark_format=json > "$TMP/det.$r.json" 2>/dev/null
+  ours "$BUILD/bin/bench_graph_models" --benchmark_format=json > "$TMP/gm.$r.json" 2>/dev/null
+  ours "$BUILD/bin/bench_api" --benchmark_format=json > "$TMP/api.$r.json" 2>/dev/null
+  ours PYTHONPATH="$BUILD/python" FERGUARD_BUILD_DIR="$BUILD" /usr/bin/python3 "$ROOT/benchmarks/bench_python.py" \
     | tail -n 1 > "$TMP/py.$r.json"
 done
 
 CPU="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 grep -qw avx512f /proc/cpuinfo && HAS512=yes || HAS512=no
-/usr/bin/python3 - "$TMP" "$ROUNDS" "$ISA" "$CPU" "$HAS512" <<'PY'
+/usr/bin/python3 - "$TMP" "$ROUNDS" "${CAP[*]}" "$CPU" "$HAS512" <<'PY'
 import json, pathlib, statistics, sys
 tmp, rounds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
-isa, cpu, has512 = sys.argv[3], sys.argv[4], sys.argv[5] == "yes"
+cap, cpu, has512 = sys.argv[3], sys.argv[4], sys.argv[5] == "yes"
 med = statistics.median
 
 def gbench(f):
@@ -122,5 +123,5 @@ for call in ("detect_full", "detect_640x480", "recognizer_faceapi", "recognizer_
     print(line)
 print(f"\nMedians over {rounds} rounds; 1 thread, default glibc malloc, no MALLOC_* variables. CPU: {cpu}, "
       f"AVX-512 {'present' if has512 else 'absent'}; ferguard's instructions: "
-      + ("capped at AVX2 and FMA (ONEDNN_MAX_CPU_ISA=AVX2, ATEN_CPU_CAPABILITY=avx2)." if isa == "avx2" else "native."))
+      + (f"capped ({cap})." if cap else "native."))
 PY
