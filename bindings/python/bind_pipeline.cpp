@@ -203,8 +203,8 @@ void bind_pipeline(py::module_& m) {
                        const std::string& second_expression_model, const py::object& steps,
                        const py::object& compensation_steps, const py::object& canvas,
                        const py::object& preset, std::uint64_t seed, int threads, bool embeddings,
-                       const py::object& models, const py::object& graph_models, const py::object& template_bank, bool audit,
-                       std::int64_t max_pixels) {
+                       const py::object& models, const py::object& graph_models, const py::object& template_bank, bool template_pose,
+                       bool audit, std::int64_t max_pixels) {
              PipelineOptions o;
              o.method = parse_privacy_method(method);
              if (!preset.is_none()) o.apply_preset(preset.cast<std::string>());
@@ -227,6 +227,7 @@ void bind_pipeline(py::module_& m) {
              if (!models.is_none()) o.models.faceapi_dir = py::str(models).cast<std::string>();
              if (!graph_models.is_none()) o.models.graph_dir = py::str(graph_models).cast<std::string>();
              if (!template_bank.is_none()) o.template_bank = py::str(template_bank).cast<std::string>();
+             o.template_pose = template_pose;
              o.audit = audit;
              o.detector.max_pixels = max_pixels;
              auto p = std::make_unique<PyPipeline>();
@@ -247,7 +248,8 @@ void bind_pipeline(py::module_& m) {
            py::arg("second_expression_model") = PipelineOptions{}.second_expression_model,
            py::arg("steps") = py::none(), py::arg("compensation_steps") = py::none(), py::arg("canvas") = py::none(), py::arg("preset") = py::none(),
            py::arg("seed") = 0, py::arg("threads") = 1, py::arg("embeddings") = false, py::arg("models") = py::none(),
-           py::arg("graph_models") = py::none(), py::arg("template_bank") = py::none(), py::arg("audit") = true,
+           py::arg("graph_models") = py::none(), py::arg("template_bank") = py::none(),
+           py::arg("template_pose") = false, py::arg("audit") = true,
            py::arg("max_pixels") = FaceDetectorOptions{}.max_pixels,
            R"doc(Make a pipeline; its models load here, once. Thread-safe: one Pipeline may serve many threads.
 
@@ -283,6 +285,8 @@ Args:
         the installed share/ferguard or ~/.local/share/ferguard (`python3 -m ferguard models install`).
     template_bank: template bank file (`ferguard templates`, build_template_bank); None = $FERGUARD_TEMPLATES,
         else the build tree's sample bank (not installed).
+    template_pose: template method: choose donors by head turn too (the nearer half of the expression class's
+        donors, at least k people); off by default, since a template turned like the face is re-identified more.
     audit: False = privatize and predict only (no auditors, no independent model, no naturalness checks).
     max_pixels: largest image accepted, pixels (width x height); larger raise ValueError.
 

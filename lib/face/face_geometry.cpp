@@ -95,6 +95,13 @@ float inter_ocular(const std::vector<Point2f>& p) {
   return std::hypot(r.x - l.x, r.y - l.y);
 }
 
+float yaw_proxy(const std::vector<Point2f>& p) {
+  check_landmarks(p, "yaw_proxy");
+  const double ax = p[16].x - p[0].x, ay = p[16].y - p[0].y, n2 = ax * ax + ay * ay;
+  if (!(n2 > 1e-12)) return 0.0f;
+  return float(((p[30].x - p[0].x) * ax + (p[30].y - p[0].y) * ay) / n2 - 0.5);
+}
+
 std::vector<Point2f> face_outline(const std::vector<Point2f>& p) {
   const float iod = inter_ocular(p);  // checks the landmarks
   const Point2f l = group_centroid(p, kLeftEye), r = group_centroid(p, kRightEye), m = group_centroid(p, kMouth);

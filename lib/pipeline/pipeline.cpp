@@ -146,6 +146,7 @@ Pipeline::Impl::Impl(PipelineOptions o) : options(std::move(o)) {
   ms.steps = options.steps;
   ms.compensation_steps = options.compensation_steps;
   ms.template_bank = options.template_bank;
+  ms.template_pose = options.template_pose;
   method = detail::make_face_privatizer(options.method, ms);
   std::vector<const Recognizer*> raw;
   for (const auto& a : auditors) raw.push_back(a.get());

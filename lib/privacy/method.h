@@ -87,6 +87,7 @@ struct MethodSettings {
   int steps = 6;                             ///< adversarial: joint optimisation steps
   int compensation_steps = -1;               ///< compensator steps; -1 = the method's own default
   std::string template_bank;                 ///< template: the bank file
+  bool template_pose = false;                ///< template: donors chosen by head turn too
 };
 
 /// Creates a method by enum. Throws InvalidArgument for invalid settings and ModelError for missing models or a

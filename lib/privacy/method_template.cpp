@@ -84,6 +84,7 @@ class TemplateMethod final : public FacePrivatizer {
  public:
   explicit TemplateMethod(const MethodSettings& s)
       : compensation_steps_(s.compensation_steps >= 0 ? s.compensation_steps : kCompensationSteps),
+        by_pose_(s.template_pose),
         bank_(load_bank(s.template_bank)),
         renderer_(bank_.reference_shape(), bank_.side(), s.split) {
     ModelOptions mo = s.models;
@@ -121,7 +122,10 @@ class TemplateMethod final : public FacePrivatizer {
       track = dynamic_cast<TemplateTrack*>(state->get());
     }
     // Fewer than k people for this photo: select throws, and the pipeline masks the face with the reason.
-    FaceTemplate tpl = track && track->tpl ? *track->tpl : bank_.select(job.expression, job.photo);
+    FaceTemplate tpl = track && track->tpl ? *track->tpl
+                                           : bank_.select(job.expression, job.photo,
+                                                          by_pose_ ? std::optional(yaw_proxy(job.landmarks))
+                                                                   : std::nullopt);
     const Strengths& st = job.strengths;
     // A video track: the expression is the frame minus the track's neutral shape, and the whole identity part of
     // the shape (the neutral) is the template's.
@@ -181,6 +185,7 @@ class TemplateMethod final : public FacePrivatizer {
 
  private:
   int compensation_steps_;
+  bool by_pose_;
   TemplateBank bank_;
   TemplateRenderer renderer_;
   std::unique_ptr<Compensator> compensator_;

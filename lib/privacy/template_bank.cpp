@@ -1,6 +1,7 @@
 // The template bank: donors, k-anonymous selection, and the versioned binary file (docs/template_bank.md).
 #include "ferguard/privacy/template_bank.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "detail/atomic_file.h"
 #include "detail/check.h"
 #include "detail/data_dirs.h"
+#include "ferguard/face/face_geometry.h"
 
 namespace ferguard {
 
@@ -125,7 +127,7 @@ int TemplateBank::people() const {
   return int(p.size());
 }
 
-FaceTemplate TemplateBank::select(Expression expression, std::uint64_t exclude_photo) const {
+FaceTemplate TemplateBank::select(Expression expression, std::uint64_t exclude_photo, std::optional<float> yaw) const {
   auto pick = [&](bool by_expression) {
     std::vector<const TemplateDonor*> chosen;
     std::set<std::string> people;
@@ -145,7 +147,26 @@ FaceTemplate TemplateBank::select(Expression expression, std::uint64_t exclude_p
   }
   FERGUARD_CHECK(people >= k_,
                  "template bank: {} people left after leaving out this photo's donors, fewer than k = {}", people, k_);
+  if (yaw) {
+    FERGUARD_CHECK(std::isfinite(*yaw), "template bank: the requested yaw is not finite");
+    // Nearest head turn first (stable: ties keep the bank's order), then the nearer half, grown to k people.
+    std::vector<std::pair<float, const TemplateDonor*>> by_turn;
+    for (const TemplateDonor* d : chosen) by_turn.push_back({std::abs(yaw_proxy(d->shape) - *yaw), d});
+    std::stable_sort(by_turn.begin(), by_turn.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<const TemplateDonor*> near;
+    std::set<std::string> near_people;
+    const std::size_t half = (chosen.size() + 1) / 2;
+    for (const auto& [distance, d] : by_turn) {
+      if (near.size() >= half && int(near_people.size()) >= k_) break;
+      near.push_back(d);
+      near_people.insert(person(*d));
+    }
+    chosen = std::move(near);
+    people = int(near_people.size());
+  }
   FaceTemplate t;
+  t.by_pose = yaw.has_value();
   t.donors = int(chosen.size());
   t.people = people;
   t.by_expression = by_expression;

@@ -108,3 +108,21 @@ def test_python_builds_a_bank_from_arrays_and_paths(tmp_path):
     with pytest.raises(ValueError, match="identities"):
         ferguard.build_template_bank(arrays, str(tmp_path / "c.fgtb"), identities=["ann"])
     assert not (tmp_path / "c.fgtb").exists()
+
+
+def test_donors_chosen_by_head_turn_are_fewer_and_still_k_people(cli, tmp_path):
+    image = np.ascontiguousarray(ferguard.read_image(str(SAMPLES / "sample1.jpg"))[::2, ::2])
+    plain = ferguard.Pipeline(audit=False, threads=2).analyze(image)
+    posed = ferguard.Pipeline(audit=False, threads=2, template_pose=True).analyze(image)
+    assert len(posed.faces) == len(plain.faces) > 0
+    for a, b in zip(plain.faces, posed.faces):
+        assert a["status"] == b["status"] == "privatized", b["reason"]
+        assert b["template_people"] >= 3
+        # The nearer half of the class's donors, grown to k people: never more than the class.
+        assert b["template_donors"] <= a["template_donors"]
+        if a["template_donors"] >= 8:
+            assert b["template_donors"] < a["template_donors"]
+    assert not np.array_equal(plain.private_image, posed.private_image)
+    r = cli_run(cli, "analyze", SAMPLES / "sample1.jpg", "--out", tmp_path / "out", "--method", "blur",
+                "--template-pose", "--quiet")
+    assert r.returncode != 0 and "--template-pose" in r.stderr

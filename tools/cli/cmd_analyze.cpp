@@ -44,6 +44,7 @@ struct AnalyzeArgs {
   std::vector<std::string> template_controllers;
   std::vector<std::string> auditors = PipelineOptions{}.auditors;
   std::string template_bank;
+  bool template_pose = false;
   std::string expression_model = PipelineOptions{}.expression_model;
   std::string second_expression_model = PipelineOptions{}.second_expression_model;
   int steps = kUnset;  // kUnset: the preset's (or the method's) default
@@ -125,6 +126,8 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
   check_names(a.auditors, recognizer_names(), "--auditors", "recogniser");
   if (!a.template_controllers.empty() && o.method != PrivacyMethod::face_template)
     throw InvalidArgument("--template-controllers: only the template method has this refinement (--method template)");
+  if (a.template_pose && o.method != PrivacyMethod::face_template)
+    throw InvalidArgument("--template-pose: only the template method chooses donors (--method template)");
   for (const std::string& n : a.auditors)
     if (std::find(a.template_controllers.begin(), a.template_controllers.end(), n) != a.template_controllers.end())
       throw InvalidArgument(fmt::format("--auditors: '{}' is also in --template-controllers; an auditor must be a "
@@ -140,6 +143,7 @@ PipelineOptions flags_to_options(const AnalyzeArgs& a) {
           "--auditors: '{}' is also in --controllers; an auditor must be a recogniser the privatizer never used", n));
   o.controllers = a.controllers;
   o.template_controllers = a.template_controllers;
+  o.template_pose = a.template_pose;
   o.auditors = a.auditors;
   if (a.auditors.empty() && steered) {  // one auditor set for every point: those the adversarial method leaves
     PipelineOptions adversarial = o;
@@ -528,6 +532,9 @@ void add_analyze_command(CLI::App& app) {
   cmd->add_option("--compensate", a->compensate, "Strength of the expression compensator, in [0, 1] (0 = off)")
       ->capture_default_str();
   cmd->add_option("--preset", a->preset, "default or fast (sets steps and canvas)");
+  cmd->add_flag("--template-pose", a->template_pose,
+                "Template method: choose donors by head turn too (the nearer half of the class's donors, at least k "
+                "people; off by default: re-identified more often)");
   cmd->add_option("--template-controllers", a->template_controllers,
                   "Template method: recognisers that refine the rendered face (an adversarial step on top; off by "
                   "default). They leave the auditors.")

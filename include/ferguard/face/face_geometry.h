@@ -45,6 +45,12 @@ Point2f group_centroid(const std::vector<Point2f>& landmarks, LandmarkGroup grou
 /// Distance between the two eye centres. Throws InvalidArgument unless there are 68 landmarks.
 float inter_ocular(const std::vector<Point2f>& landmarks);
 
+/// A head-turn (yaw) proxy from 2-D landmarks: where the nose tip (landmark 30) falls along the line between the
+/// jaw's ends (0 and 16), minus one half. 0 for a frontal face; towards +0.5 as the nose nears landmark 16 (the
+/// head turned towards the image's right), towards -0.5 the other way. Invariant to similarity transforms. Throws
+/// InvalidArgument unless there are 68 landmarks.
+float yaw_proxy(const std::vector<Point2f>& landmarks);
+
 /// How far face_outline reaches above the brows, in inter-ocular distances (eye centre to eye centre).
 inline constexpr float kForeheadRise = 0.6f;
 

@@ -43,6 +43,10 @@ struct PipelineOptions {
   /// adversarial enhancers, pushed away from the original's identity under these recognisers, at `steps` steps).
   /// Empty (the default): no recogniser steers the template method. Like any controller, none may also audit.
   std::vector<std::string> template_controllers;
+  /// Template method: donors chosen by head turn too (TemplateBank::select with the face's yaw_proxy): the nearer
+  /// half of the expression class's donors, at least k people. Off by default: a template turned like the face is
+  /// re-identified more often (docs/template_method.md).
+  bool template_pose = false;
   /// Recognisers that measure leakage; none may also be a controller (InvalidArgument). Empty = every recogniser
   /// the method does not steer with (all three for the template method and the baselines).
   std::vector<std::string> auditors;

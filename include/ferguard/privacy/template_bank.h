@@ -4,6 +4,7 @@
 /// people. A bank is built from a user's own consented donor photos (`ferguard templates`), saved in a versioned
 /// binary file (docs/template_bank.md) and checked structurally when loaded.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct FaceTemplate {
   int donors = 0;                  ///< donor faces averaged
   int people = 0;                  ///< distinct people among them (>= k)
   bool by_expression = false;      ///< true: the donors share the requested expression; false: all donors
+  bool by_pose = false;            ///< true: the donors nearest the requested head turn (yaw_proxy) among those
   Expression expression = Expression::neutral;  ///< the requested class
 };
 
@@ -71,8 +73,11 @@ class TemplateBank {
 
   /// The template for a face of expression `expression` in the photo whose hash is `exclude_photo` (0 = none): the
   /// average of the donors of that expression from other photos when they are at least k people, else of every
-  /// donor from other photos. Throws InvalidArgument when even all of them are fewer than k people.
-  FaceTemplate select(Expression expression, std::uint64_t exclude_photo = 0) const;
+  /// donor from other photos. With `yaw` (the face's yaw_proxy), only the donors nearest that head turn among those
+  /// are averaged: the nearer half of them, and as many more as it takes to reach k people. Throws InvalidArgument
+  /// when even all of them are fewer than k people.
+  FaceTemplate select(Expression expression, std::uint64_t exclude_photo = 0,
+                      std::optional<float> yaw = std::nullopt) const;
 
  private:
   int side_, k_;

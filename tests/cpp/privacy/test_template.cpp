@@ -65,6 +65,62 @@ TEST(FaceTemplateBank, SelectsByExpressionWithAtLeastKPeopleElseAllDonors) {
   EXPECT_NEAR(v.shape[30].x, sx / 6, 1e-3);
 }
 
+TEST(FaceTemplateBank, YawProxyFollowsTheNoseAndIgnoresSimilarities) {
+  std::vector<Point2f> f = sample_landmarks().front();
+  const float y0 = yaw_proxy(f);
+  EXPECT_LT(std::abs(y0), 0.5f);
+  // The nose tip towards landmark 16 turns the proxy that way.
+  const Point2f dir{f[16].x - f[0].x, f[16].y - f[0].y};
+  std::vector<Point2f> turned = f;
+  turned[30] = {f[30].x + 0.1f * dir.x, f[30].y + 0.1f * dir.y};
+  EXPECT_NEAR(yaw_proxy(turned) - y0, 0.1f, 1e-4);
+  // Rotated, scaled and moved: the same proxy.
+  Similarity s;
+  s.a = 0.8f * std::cos(0.3f), s.b = 0.8f * std::sin(0.3f), s.tx = 17.0f, s.ty = -5.0f;
+  EXPECT_NEAR(yaw_proxy(s.apply(turned)), yaw_proxy(turned), 1e-4);
+  EXPECT_THROW(yaw_proxy(std::vector<Point2f>(5)), InvalidArgument);
+}
+
+// Donors i = 0..n-1 of one class, one photo each, colour i * 10, the nose tip moved so that the yaw grows with i.
+TemplateBank turning_bank(int donors, int k) {
+  const std::vector<Point2f> ref = mean_shape(sample_landmarks(), CanonicalFrame{kSide});
+  TemplateBank bank(kSide, k, ref);
+  for (int i = 0; i < donors; ++i) {
+    TemplateDonor d;
+    d.photo = std::uint64_t(i + 1);
+    d.shape = ref;
+    d.shape[30].x += 2.0f * float(i);
+    d.texture.assign(std::size_t(kSide) * kSide * 3, std::uint8_t(i * 10));
+    bank.add(std::move(d));
+  }
+  return bank;
+}
+
+TEST(FaceTemplateBank, SelectsTheNearerHalfByHeadTurnWithAtLeastKPeople) {
+  const TemplateBank bank = turning_bank(8, 2);
+  const float last = yaw_proxy(bank.donors()[7].shape);
+  // The nearer half of 8 donors to donor 7's turn: donors 4..7, mean colour 55.
+  const FaceTemplate t = bank.select(Expression::neutral, 0, last);
+  EXPECT_TRUE(t.by_pose);
+  EXPECT_EQ(t.donors, 4);
+  EXPECT_NEAR(t.texture.at(0, 0, 5, 5) * 255.0f, 55.0f, 1e-3);
+  // Towards the other end: donors 0..3, 15.
+  EXPECT_NEAR(bank.select(Expression::neutral, 0, yaw_proxy(bank.donors()[0].shape)).texture.at(0, 1, 9, 9) * 255.0f,
+              15.0f, 1e-3);
+  // Without a yaw, every donor (35), and by_pose is false.
+  const FaceTemplate all = bank.select(Expression::neutral);
+  EXPECT_FALSE(all.by_pose);
+  EXPECT_EQ(all.donors, 8);
+  // Leave-one-photo-out holds first: donor 7's photo out leaves 7 donors, the nearer half of them is 4 (3..6: 45).
+  EXPECT_NEAR(bank.select(Expression::neutral, 8, last).texture.at(0, 2, 1, 1) * 255.0f, 45.0f, 1e-3);
+  // k = 5 grows the half to 5 people: donors 3..7, 50.
+  const FaceTemplate five = turning_bank(8, 5).select(Expression::neutral, 0, last);
+  EXPECT_EQ(five.donors, 5);
+  EXPECT_EQ(five.people, 5);
+  EXPECT_NEAR(five.texture.at(0, 0, 0, 0) * 255.0f, 50.0f, 1e-3);
+  EXPECT_THROW(bank.select(Expression::neutral, 0, std::nanf("")), InvalidArgument);
+}
+
 TEST(FaceTemplateBank, FewerThanKPeopleIsAnError) {
   const TemplateBank bank = synthetic_bank(6, 3);  // photos 1, 2 and 3
   EXPECT_NO_THROW(bank.select(Expression::happy));
