@@ -13,6 +13,9 @@ trap 'rm -rf "$OUT"' EXIT
 echo "== privacy and utility: ferguard analyze assets/faceapi/samples (default options)"
 "$BUILD/bin/ferguard" analyze assets/faceapi/samples --out "$OUT/analyze" --quiet
 echo
+echo "== attackers without a recogniser (same outputs): the face's mean colour, the published jaw line"
+/usr/bin/python3 benchmarks/attribute_attackers.py assets/faceapi/samples "$OUT/analyze"
+echo
 echo "== speed: privatize + predict per face, 1 thread (template_publish against none_publish)"
 "$BUILD/bin/bench_pipeline" --benchmark_filter='none_publish|template_publish' --benchmark_min_time=1
 echo
