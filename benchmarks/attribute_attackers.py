@@ -10,7 +10,8 @@ gallery of all original faces with two attackers that know nothing of faces:
 * outline: the jaw line (landmarks 0-16) of the published geometry against each original's, after the least-squares
   similarity between them, in inter-ocular distances: the face's outline and, with it, the head's pose.
 
-Rank-1 is the share of published faces whose nearest gallery face is their own original (chance: 1 / faces).
+Rank-1 is the share of published faces whose own original is strictly nearer than every other gallery face (ties
+are misses, as in docs/audit_protocols.md; chance: 1 / faces).
 The same attackers on the originals themselves (probe = gallery) must give 100 %: a check of the script.
 
 Usage: /usr/bin/python3 benchmarks/attribute_attackers.py IMAGES OUT [OUT ...]
@@ -125,7 +126,11 @@ def load(images, out):
 
 
 def rank1(distance, n):
-    hits = sum(int(np.argmin([distance(i, j) for j in range(n)]) == i) for i in range(n))
+    """Probes whose own original is strictly nearer than every other one (ties are misses, as in the audit)."""
+    hits = 0
+    for i in range(n):
+        d = np.array([distance(i, j) for j in range(n)])
+        hits += int(np.all(d[i] < np.delete(d, i)))
     return hits, n
 
 
@@ -142,7 +147,7 @@ def main():
             continue
         colour = rank1(lambda i, j: np.linalg.norm(faces[i]["pub_lab"] - faces[j]["orig_lab"]), n)
         outline = rank1(lambda i, j: similarity_residual(faces[i]["P"][:17], faces[j]["L"][:17]) / faces[j]["iod"], n)
-        fmt = lambda h: f"{100 * h[0] / h[1]:5.1f}% ({h[0]:2d}/{h[1]})"
+        fmt = lambda h: f"{100 * h[0] / h[1]:5.1f}% ({h[0]}/{h[1]})"
         print(f"{str(out):<28} {n:5d} {100 / n:6.1f}% {fmt(colour):>14} {fmt(outline):>14}")
     # The script's own check: the originals against themselves.
     faces = load(images, pathlib.Path(sys.argv[2]))
