@@ -80,6 +80,7 @@ py::dict face_dict(const FaceResult& f, bool embeddings) {
   d["change"] = f.change;
   d["template_donors"] = f.template_donors;
   d["template_people"] = f.template_people;
+  d["template_selection"] = f.template_selection;
   const bool rated = f.status == FaceStatus::privatized;  // nothing is predicted on a masked face
   auto maybe = [](bool present, const ExpressionScores& s) {
     return present ? py::object(expression_dict(s)) : py::object(py::none());

@@ -344,6 +344,7 @@ AnalysisResult Pipeline::Impl::process(const Image& image, const std::vector<Fac
                                           float(canvas.rect.y + p.y / canvas.scale())});
       fr.template_donors = change.template_donors;
       fr.template_people = change.template_people;
+      fr.template_selection = change.template_selection;
     }
     fr.seconds = spent();
     done.push_back(faces[i]);

@@ -56,7 +56,8 @@ Json face_json(const FaceResult& f, bool embeddings) {
   for (const Point2f& p : f.published_landmarks) published.push_back({num(p.x), num(p.y)});
   j["published_landmarks"] = std::move(published);
   j["change"] = num(f.change);
-  j["template"] = {{"donors", f.template_donors}, {"people", f.template_people}};
+  j["template"] = {
+      {"donors", f.template_donors}, {"people", f.template_people}, {"selection", f.template_selection}};
   // A masked face is never published, so nothing was predicted on it: null rather than made-up probabilities.
   const bool rated = f.status == FaceStatus::privatized;
   j["expression"] = rated ? expression_json(f.expression) : Json(nullptr);

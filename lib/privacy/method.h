@@ -59,6 +59,7 @@ struct FaceChange {
   /// The published landmarks in canvas coordinates (the landmarks when the method keeps the geometry).
   std::vector<Point2f> geometry;
   int template_donors = 0, template_people = 0;  ///< template method: who the template averages
+  std::string template_selection;                 ///< ... and how they were chosen (FaceResult::template_selection)
 };
 
 /// One privacy method.

@@ -179,6 +179,7 @@ class TemplateMethod final : public FacePrivatizer {
     out.geometry = std::move(r.geometry);
     out.template_donors = tpl.donors;
     out.template_people = tpl.people;
+    out.template_selection = std::string(tpl.by_expression ? "expression" : "all") + (tpl.by_pose ? "+pose" : "");
     if (track && !track->tpl) track->tpl = std::move(tpl);
     return out;
   }

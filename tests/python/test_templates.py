@@ -118,6 +118,8 @@ def test_donors_chosen_by_head_turn_are_fewer_and_still_k_people(cli, tmp_path):
     for a, b in zip(plain.faces, posed.faces):
         assert a["status"] == b["status"] == "privatized", b["reason"]
         assert b["template_people"] >= 3
+        assert a["template_selection"] in ("expression", "all")
+        assert b["template_selection"] == a["template_selection"] + "+pose"
         # The nearer half of the class's donors, grown to k people: never more than the class.
         assert b["template_donors"] <= a["template_donors"]
         if a["template_donors"] >= 8:

@@ -112,6 +112,9 @@ struct FaceResult {
   float change = 0.0f;                    ///< mean absolute change inside the face, grey levels (0..255)
   int template_donors = 0;                ///< template method: donor faces averaged into this face's template ...
   int template_people = 0;                ///< ... and the distinct people among them (>= the bank's k)
+  /// ... and which donors: "expression" (the face's expression class), "all" (every donor of other photos: the
+  /// class had fewer than k people), either with "+pose" (the nearer half by head turn); "" for other methods.
+  std::string template_selection;
   ExpressionScores expression;            ///< ferguard's expression model on the privatized face: the prediction
   ExpressionScores original_expression;   ///< the same model on the original face
   bool has_second = false;                ///< the independent expression model ran

@@ -256,6 +256,10 @@ TEST(Pipeline, TemplateReplacesFacesFromOtherPhotosOnlyAndAuditsEveryProtocol) {
     ASSERT_EQ(f.status, FaceStatus::privatized) << f.reason;
     EXPECT_GE(f.template_people, bank.k());
     EXPECT_LE(f.template_donors, int(bank.donors().size()) - own);  // never its own photo's donors
+    // The template is the bank's for the original's class, this photo left out, and the report says which donors.
+    const FaceTemplate t = bank.select(f.original_expression.label(), photo_hash(photo));
+    EXPECT_EQ(f.template_donors, t.donors);
+    EXPECT_EQ(f.template_selection, t.by_expression ? "expression" : "all");
     EXPECT_GE(f.change, 2.0f);
     ASSERT_EQ(f.published_landmarks.size(), std::size_t(kNumFaceLandmarks));
     EXPECT_EQ(f.audits.size(), 3u);
