@@ -127,6 +127,13 @@ int TemplateBank::people() const {
   return int(p.size());
 }
 
+int TemplateBank::people(Expression expression) const {
+  std::set<std::string> p;
+  for (const TemplateDonor& d : donors_)
+    if (d.expression == expression) p.insert(person(d));
+  return int(p.size());
+}
+
 FaceTemplate TemplateBank::select(Expression expression, std::uint64_t exclude_photo, std::optional<float> yaw) const {
   auto pick = [&](bool by_expression) {
     std::vector<const TemplateDonor*> chosen;

@@ -79,11 +79,17 @@ void run(const TemplatesArgs& a) {
   bank.save(a.out);
   std::cout << fmt::format("{} donor face(s) of {} people from {} photo(s) ({} skipped), k = {}\n", rep.faces,
                            bank.people(), rep.photos, rep.skipped, bank.k());
-  for (int e = 0; e < kNumExpressions; ++e)
-    std::cout << fmt::format("  {:<10} {:>3} donor(s){}\n", expression_names()[e], rep.per_expression[e],
-                             rep.per_expression[e] > 0 && rep.per_expression[e] < a.k
-                                 ? "  (fewer than k: faces of this class get the all-donor template)"
-                                 : "");
+  // A class of fewer than k people gives every face of it the all-donor template; one of exactly k people may give
+  // it to a face in one of its donors' photos (leave-one-photo-out leaves k - 1 when that photo was a person's only).
+  for (int e = 0; e < kNumExpressions; ++e) {
+    const int people = bank.people(static_cast<Expression>(e));
+    std::cout << fmt::format(
+        "  {:<10} {:>3} donor(s) of {:>2} people{}\n", expression_names()[e], rep.per_expression[e], people,
+        rep.per_expression[e] == 0 ? ""
+        : people < a.k             ? "  (fewer than k: faces of this class get the all-donor template)"
+        : people == a.k            ? "  (exactly k: a face in one of these photos may get the all-donor template)"
+                                   : "");
+  }
   std::cout << "wrote " << a.out << "\n";
   if (!expanded.errors.empty())
     throw Error(fmt::format("{} input(s) could not be read; the bank was built from the others", expanded.errors.size()));

@@ -70,6 +70,8 @@ class TemplateBank {
   const std::vector<TemplateDonor>& donors() const { return donors_; }
   /// Distinct people among all donors.
   int people() const;
+  /// Distinct people among the donors of one expression class.
+  int people(Expression expression) const;
 
   /// The template for a face of expression `expression` in the photo whose hash is `exclude_photo` (0 = none): the
   /// average of the donors of that expression from other photos when they are at least k people, else of every

@@ -44,6 +44,8 @@ TemplateBank synthetic_bank(int donors, int k) {
 TEST(FaceTemplateBank, SelectsByExpressionWithAtLeastKPeopleElseAllDonors) {
   const TemplateBank bank = synthetic_bank(12, 3);
   EXPECT_EQ(bank.people(), 6);  // no identities: each photo counts as one person (two faces per photo)
+  EXPECT_EQ(bank.people(Expression::neutral), 4);  // donors 0, 3, 6, 9: photos 1, 2, 4, 5
+  EXPECT_EQ(bank.people(Expression::angry), 0);
   // Class 0 (neutral): donors 0, 3, 6, 9 -> mean colour 45.
   const FaceTemplate t = bank.select(Expression::neutral);
   EXPECT_TRUE(t.by_expression);
