@@ -42,6 +42,8 @@ for k, r in enumerate(j["reversal"]["results"]):
 print("\nutility, %")
 for k, e in enumerate(j["utility"]["expression"]):
     print(f"| expression agreement, {e['model']} ({e['role']}) | " + " | ".join(pct(rows[m]["utility"]["expression"][k]["agreement"]) for m in rows) + " |")
+    if "originals_agree_with_ferguard" in e:
+        print(f"| reference: {e['model']} gives ferguard's model's top class on the originals | " + " | ".join(pct(rows[m]["utility"]["expression"][k]["originals_agree_with_ferguard"]) for m in rows) + " |")
 print("| re-detected | " + " | ".join(pct(rows[m]["utility"]["redetection"]["rate"]) for m in rows) + " |")
 print("| landmark error, inter-ocular distances (mean) | " + " | ".join(f"{rows[m]['utility']['landmark_error']['mean']:.3f}" for m in rows) + " |")
 print("| gender flipped (faceres) | " + " | ".join(pct(rows[m]["soft_biometrics"]["gender_flip"]) for m in rows) + " |")

@@ -128,6 +128,8 @@ py::dict summary_dict(const RunSummary& s) {
   d["privatized"] = s.faces - s.masked;
   d["agreement"] = s.agreement;
   d["second_agreement"] = s.second_agreement < 0 ? py::object(py::none()) : py::object(py::float_(s.second_agreement));
+  d["models_agree_on_originals"] =
+      s.models_agree < 0 ? py::object(py::none()) : py::object(py::float_(s.models_agree));
   d["mean_kl"] = s.mean_kl;
   d["seconds_per_face"] = s.seconds_per_face;
   d["audit_seconds_per_face"] = s.audit_seconds_per_face;

@@ -532,6 +532,12 @@ class Page {
           field(base + "/model", Fmt::kText), esc(text_of(ex[i], "role")), field(base + "/faces", Fmt::kInt),
           ri_cells(base + "/agreement", number_of(ex[i], "chance", -1.0)), field(base + "/chance", Fmt::kPct),
           field(base + "/mean_kl", Fmt::kF2));
+      if (ex[i].contains("originals_agree_with_ferguard"))
+        out_ += fmt::format(
+            "<tr><td>&nbsp;&nbsp;reference: on the originals, {} gives ferguard's model's top class</td>"
+            "<td class=\"n\">{}</td>{}<td class=\"n\"></td><td></td></tr>\n",
+            field(base + "/model", Fmt::kText), field(base + "/faces", Fmt::kInt),
+            ri_cells(base + "/originals_agree_with_ferguard"));
     }
     if (get(u, "redetection").is_object()) {
       out_ += fmt::format(
@@ -599,7 +605,10 @@ holds other photos of the people. <b>Adaptive</b>: the attacker learns from anon
 <b>Reversal</b>: the attacker tries to undo a blur before recognising. <b>TAR at FAR</b>: how often the true person is
 accepted when the recogniser is set to let 1&nbsp;% or 0.1&nbsp;% of strangers through.</dd>
 <dt>Utility</dt><dd>Whether the anonymised faces still serve their purpose: the same expression read by the expression
-models, the face found again by a detector, and the rest of the photo left untouched.</dd>
+models, the face found again by a detector, and the rest of the photo left untouched. The <b>reference</b> row is how
+often the independent expression model reads ferguard's model's expression on the untouched originals: the two models
+disagree on some faces, and a method that keeps what ferguard's model reads can expect about that much agreement from
+the independent one.</dd>
 </dl>
 )HTML";
   }

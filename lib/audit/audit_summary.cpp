@@ -500,13 +500,22 @@ Json utility_json(const AuditState& s, const std::vector<AuditedFace>& faces) {
     }
     double chance = 0;
     for (int c = 0; c < kNumExpressions; ++c) chance += share_o[c] * share_a[c];
-    expression.push_back(Json{{"model", s.options.expression_models[m]},
-                              {"role", m == 0 ? "ferguard" : "independent"},
-                              {"faces", faces.size()},
-                              {"agreement", rate_json(bootstrap_rate(agree, s.options.protocol.bootstrap,
-                                                                     seed_of(s, 6, m, 0)))},
-                              {"chance", num(chance)},
-                              {"mean_kl", num(mean(kls))}});
+    Json entry{{"model", s.options.expression_models[m]},
+               {"role", m == 0 ? "ferguard" : "independent"},
+               {"faces", faces.size()},
+               {"agreement", rate_json(bootstrap_rate(agree, s.options.protocol.bootstrap, seed_of(s, 6, m, 0)))},
+               {"chance", num(chance)},
+               {"mean_kl", num(mean(kls))}};
+    if (m > 0) {
+      // The reference for an independent model's agreement: how often it gives ferguard's model's top class on the
+      // originals themselves.
+      std::vector<int> same;
+      for (const AuditedFace& f : faces)
+        same.push_back(f.original_expression[m].label() == f.original_expression[0].label() ? 1 : 0);
+      entry["originals_agree_with_ferguard"] =
+          rate_json(bootstrap_rate(same, s.options.protocol.bootstrap, seed_of(s, 6, m, 1)));
+    }
+    expression.push_back(std::move(entry));
   }
   std::vector<int> found;
   std::vector<double> errors;

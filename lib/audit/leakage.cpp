@@ -152,6 +152,17 @@ RunSummary summarize(const std::vector<FaceRecord>& faces) {
     s.agreement_interval = bootstrap_rate(hits, kBootstrap, 1);
     if (second_faces > 0) s.second_agreement_interval = bootstrap_rate(second_hits, kBootstrap, 2);
   }
+  {
+    // The two models on the originals, over the faces that ran both.
+    std::vector<int> same;
+    for (std::size_t i : rated)
+      if (faces[i].has_second)
+        same.push_back(faces[i].original_expression.label() == faces[i].second_original.label() ? 1 : 0);
+    if (!same.empty()) {
+      s.models_agree_interval = bootstrap_rate(same, kBootstrap, 3);
+      s.models_agree = s.models_agree_interval.value;
+    }
+  }
   int checked = 0, redetected = 0, landmarks = 0, colour = 0, natural = 0;
   for (std::size_t i : rated) {
     const FaceRecord& f = faces[i];

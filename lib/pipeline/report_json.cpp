@@ -153,6 +153,7 @@ Json summary_body(const RunSummary& s) {
   auto interval = [](const RateInterval& r) { return Json{{"value", r.value}, {"lo", r.lo}, {"hi", r.hi}}; };
   j["agreement_interval"] = interval(s.agreement_interval);
   j["second_agreement_interval"] = s.second_agreement < 0 ? Json(nullptr) : interval(s.second_agreement_interval);
+  j["models_agree_on_originals"] = s.models_agree < 0 ? Json(nullptr) : interval(s.models_agree_interval);
   Json protocols = Json::array();
   for (const ProtocolAuditorSummary& p : s.protocols.results) {
     Json variants = Json::array();

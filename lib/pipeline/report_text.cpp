@@ -72,6 +72,10 @@ std::string format_summary(const RunSummary& s, const PipelineInfo& info) {
                      ci(s.agreement_interval));
   if (s.second_agreement >= 0)
     out += fmt::format("   {} (independent) {}", info.second_expression_model, ci(s.second_agreement_interval));
+  if (s.models_agree >= 0)
+    out += fmt::format("\n(the two models give the same top class on {} of the originals: the reference for the "
+                       "independent model's agreement)",
+                       ci(s.models_agree_interval));
   out += fmt::format("\nmean KL(original||private) {:.4f} nats   masked {}\n\n", s.mean_kl, percent(s.masked_share));
 
   // The verdict, with the reason for each failing part.

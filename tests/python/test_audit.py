@@ -1,5 +1,6 @@
 """ferguard.audit() and `ferguard audit`: the same core from Python and the command line, the same figures as
 `ferguard analyze` for the same protocol, errors per input, and the real report in a browser."""
+import csv
 import json
 import pathlib
 import shutil
@@ -79,7 +80,15 @@ def test_cli_reports_a_bad_input_and_audits_the_others(cli, tmp_path):
     failed = sorted(pathlib.Path(e["input"]).name for e in audit["errors"])
     assert failed == ["alone.png", "broken.png", "clip.mp4"], audit["errors"]
     assert (out / "faces.csv").read_text().count("\n") == 1 + 3
+    # The independent model's reference: how often it gives ferguard's model's top class on the originals, as the
+    # per-face table says.
+    ferguard_entry, independent = audit["utility"]["expression"]
+    assert "originals_agree_with_ferguard" not in ferguard_entry
+    rows = list(csv.DictReader((out / "faces.csv").open()))
+    same = [r[f"{ferguard_entry['model']}_original"] == r[f"{independent['model']}_original"] for r in rows]
+    assert independent["originals_agree_with_ferguard"]["value"] == pytest.approx(sum(same) / len(same), abs=1e-6)
     assert (out / "report.html").stat().st_size > 10_000
+    assert "reference: on the originals" in (out / "report.html").read_text()
     assert not list(out.glob(".*tmp*")), "temporary files left behind"
 
 

@@ -97,7 +97,7 @@ def test_blur_on_sample1(blur, sample1):
     s = ferguard.summarize([r])
     assert s["faces"] == 3
     assert [a["auditor"] for a in s["auditors"]] == ["faceres"]
-    assert s["second_agreement"] is None
+    assert s["second_agreement"] is None and s["models_agree_on_originals"] is None
     assert 0.0 <= s["agreement"] <= 1.0
     report = json.loads(blur.to_json(r, input="sample1.png"))
     assert report["schema"] == "ferguard.analysis/2" and len(report["faces"]) == 3
@@ -210,3 +210,15 @@ def test_video_analyzer_tracks_faces_between_detections(blur, sample1):
 def test_video_analyzer_option_errors():
     with pytest.raises(ValueError, match="Pipeline"):
         ferguard.VideoAnalyzer("not a pipeline")
+
+
+@needs_models
+def test_the_two_models_agreement_on_the_originals_is_the_reference(sample1):
+    p = ferguard.Pipeline(method="blur", auditors=["faceres"], threads=2)  # the independent model runs by default
+    r = p.analyze(sample1)
+    rated = [f for f in r.faces if f["status"] == "privatized"]
+    assert rated
+    same = [f["original_expression"]["label"] == f["second_original_expression"]["label"] for f in rated]
+    s = ferguard.summarize([r])
+    assert s["models_agree_on_originals"] == pytest.approx(sum(same) / len(same))
+    assert s["second_agreement"] is not None

@@ -204,9 +204,13 @@ std::string text_summary(const nlohmann::ordered_json& j) {
   }
   if (!j["utility"].is_null()) {
     s += "\nexpression agreement with the original:\n";
-    for (const auto& r : j["utility"]["expression"])
+    for (const auto& r : j["utility"]["expression"]) {
       s += fmt::format("  {:<12} ({:<11}) {}  chance {:.1f} %\n", r["model"].get<std::string>(),
                        r["role"].get<std::string>(), percent(r["agreement"]), 100 * r["chance"].get<double>());
+      if (r.contains("originals_agree_with_ferguard"))
+        s += fmt::format("  {:<12} on the originals it gives ferguard's model's top class on {} (the reference)\n",
+                         "", percent(r["originals_agree_with_ferguard"]));
+    }
     s += fmt::format("re-detected: {}\n", percent(j["utility"]["redetection"]["rate"]));
   }
   for (const auto& w : j["warnings"]) s += "warning: " + w.get<std::string>() + "\n";

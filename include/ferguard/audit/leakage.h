@@ -78,6 +78,12 @@ struct RunSummary {
   double agreement_all = 0.0, second_agreement_all = -1.0;
   /// 95 % bootstrap intervals of agreement_all and second_agreement_all (over all faces).
   RateInterval agreement_interval, second_agreement_interval;
+  /// The reference for second_agreement: how often the two expression models give the same top class on the
+  /// originals (privatized faces that ran the second model; -1 when none did), with its 95 % bootstrap interval.
+  /// The method chooses and steers by ferguard's model, so where the models disagree on the original the
+  /// independent one is unlikely to agree with its own reading of it after privatization.
+  double models_agree = -1.0;
+  RateInterval models_agree_interval;
   /// The protocol audit (empty results when it did not run): per auditor the face protocol (the headline), the
   /// photo protocol and the context floor, each at the worst crop variant.
   ProtocolSummary protocols;

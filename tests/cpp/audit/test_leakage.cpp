@@ -206,6 +206,17 @@ TEST(RunSummary, AgreementAndKlDivergence) {
   const RunSummary s = summarize(faces);
   EXPECT_DOUBLE_EQ(s.agreement, 0.5);
   EXPECT_DOUBLE_EQ(s.second_agreement, 0.0);  // only face b ran the second model, and it disagrees
+  // On face b's original the models read neutral (p) and angry (one_hot(3)): they disagree.
+  EXPECT_DOUBLE_EQ(s.models_agree, 0.0);
+  FaceRecord c = b;
+  c.second_original = one_hot(0);  // neutral, as ferguard's model
+  faces.push_back(c);
+  const RunSummary u = summarize(faces);
+  EXPECT_DOUBLE_EQ(u.models_agree, 0.5);
+  EXPECT_DOUBLE_EQ(u.models_agree_interval.value, 0.5);
+  EXPECT_LE(u.models_agree_interval.lo, 0.5);
+  EXPECT_GE(u.models_agree_interval.hi, 0.5);
+  faces.pop_back();
   // KL(p||q) with the zero entries floored at 1e-7 on both sides (they contribute 1e-7 * log(1) = 0).
   const double kl = 0.5 * std::log(0.5 / 0.2) + 0.3 * std::log(0.3 / 0.6) + 0.2 * std::log(1.0);
   EXPECT_NEAR(s.mean_kl, kl / 2, 1e-6);
@@ -219,6 +230,7 @@ TEST(RunSummary, AgreementAndKlDivergence) {
 TEST(RunSummary, NoSecondModelGivesMinusOne) {
   const RunSummary s = summarize({record({audit("x", DistanceKind::euclidean, {0}, {0})})});
   EXPECT_DOUBLE_EQ(s.second_agreement, -1.0);
+  EXPECT_DOUBLE_EQ(s.models_agree, -1.0);
   EXPECT_DOUBLE_EQ(s.auditors[0].leakage_ratio, 0.0);  // one face: no ratio
   EXPECT_DOUBLE_EQ(s.auditors[0].chance, 1.0);
 }
