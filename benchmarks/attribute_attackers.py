@@ -139,8 +139,11 @@ def main():
         sys.exit(__doc__)
     images = pathlib.Path(sys.argv[1])
     print(f"{'output':<28} {'faces':>5} {'chance':>7} {'colour':>14} {'outline':>14}")
+    first = None
     for out in map(pathlib.Path, sys.argv[2:]):
         faces = load(images, out)
+        if first is None:
+            first = faces
         n = len(faces)
         if n == 0:
             print(f"{str(out):<28} no faces")
@@ -149,9 +152,10 @@ def main():
         outline = rank1(lambda i, j: similarity_residual(faces[i]["P"][:17], faces[j]["L"][:17]) / faces[j]["iod"], n)
         fmt = lambda h: f"{100 * h[0] / h[1]:5.1f}% ({h[0]}/{h[1]})"
         print(f"{str(out):<28} {n:5d} {100 / n:6.1f}% {fmt(colour):>14} {fmt(outline):>14}")
-    # The script's own check: the originals against themselves.
-    faces = load(images, pathlib.Path(sys.argv[2]))
-    n = len(faces)
+    # The script's own check: the originals (those of the first output) against themselves.
+    faces, n = first, len(first)
+    if n == 0:
+        return
     self_colour = rank1(lambda i, j: np.linalg.norm(faces[i]["orig_lab"] - faces[j]["orig_lab"]), n)
     self_outline = rank1(lambda i, j: similarity_residual(faces[i]["L"][:17], faces[j]["L"][:17]), n)
     print(f"{'originals (check)':<28} {n:5d} {100 / n:6.1f}% {100 * self_colour[0] / n:13.1f}% "
